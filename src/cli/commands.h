@@ -1,0 +1,12 @@
+// Registration of each subcommand on the CLI11 app. Each add_* function owns its options
+// and runs the stage when parsed; errors propagate as exceptions to main, which prints
+// "skinscan: error: <message>" and exits 1.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace skinscan::cli {
+
+void add_eda_command(CLI::App& app);
+
+}  // namespace skinscan::cli

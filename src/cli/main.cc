@@ -1,0 +1,22 @@
+// skinscan: one binary, one subcommand per pipeline stage.
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"SkinScan: skin-lesion screening aid (not a diagnosis)", "skinscan"};
+  app.require_subcommand(1);
+  skinscan::cli::add_eda_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "skinscan: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
