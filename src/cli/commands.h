@@ -8,5 +8,11 @@
 namespace skinscan::cli {
 
 void add_eda_command(CLI::App& app);
+void add_split_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_evaluate_command(CLI::App& app);
+
+// --model default: $SKINSCAN_MODEL, else the shipped models/default of this checkout.
+std::string default_model_dir();
 
 }  // namespace skinscan::cli

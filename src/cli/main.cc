@@ -10,6 +10,9 @@ int main(int argc, char** argv) {
   CLI::App app{"SkinScan: skin-lesion screening aid (not a diagnosis)", "skinscan"};
   app.require_subcommand(1);
   skinscan::cli::add_eda_command(app);
+  skinscan::cli::add_split_command(app);
+  skinscan::cli::add_train_command(app);
+  skinscan::cli::add_evaluate_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,158 @@
+// split, train and evaluate subcommands.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "data/csv.h"
+#include "data/dataset.h"
+#include "data/parallel.h"
+#include "train/evaluate.h"
+#include "train/split.h"
+#include "train/trainer.h"
+
+namespace skinscan::cli {
+
+std::string default_model_dir() {
+  if (const char* env = std::getenv("SKINSCAN_MODEL")) return env;
+  return SKINSCAN_DEFAULT_MODEL;
+}
+
+void add_split_command(CLI::App& app) {
+  struct Opts {
+    std::string data, out = "split.json", from;
+    SplitOptions split;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* cmd = app.add_subcommand(
+      "split", "Lesion-grouped, class-stratified train/val/test split (or adopt one from CSV)");
+  cmd->add_option("--data", o->data, "Dataset directory or hmnist CSV")->required();
+  cmd->add_option("--out", o->out, "Split file to write")->capture_default_str();
+  cmd->add_option("--from", o->from, "Adopt a CSV with columns image_id,split (train/test)");
+  cmd->add_option("--test-fraction", o->split.test_fraction)->capture_default_str();
+  cmd->add_option("--val-fraction", o->split.val_fraction, "Share of train lesions for validation")
+      ->capture_default_str();
+  cmd->add_option("--seed", o->split.seed)->capture_default_str();
+  cmd->callback([o] {
+    const Dataset ds = open_dataset(o->data);
+    const Split s =
+        o->from.empty() ? make_split(ds, o->split) : split_from_csv(ds, o->from, o->split);
+    save_split(s, o->out);
+    std::printf("split %s: train %zu, val %zu, test %zu images -> %s\n", s.fingerprint().c_str(),
+                s.indices(Part::kTrain).size(), s.indices(Part::kVal).size(),
+                s.indices(Part::kTest).size(), o->out.c_str());
+  });
+}
+
+void add_train_command(CLI::App& app) {
+  struct Opts {
+    std::string data, split, out;
+    TrainOptions t;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* cmd = app.add_subcommand("train", "Train a classifier and write a model directory");
+  cmd->add_option("--data", o->data, "Dataset directory or hmnist CSV")->required();
+  cmd->add_option("--split", o->split, "Split file (default: a fresh seeded split)");
+  cmd->add_option("--out", o->out, "Model directory to write")->required();
+  cmd->add_option("--arch", o->t.arch, "seed-cnn, resnet-s, resnet-m")->capture_default_str();
+  cmd->add_option("--epochs", o->t.epochs)->capture_default_str()->check(CLI::Range(1, 10000));
+  cmd->add_option("--batch-size", o->t.batch_size)
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  cmd->add_option("--lr", o->t.lr, "Peak learning rate")->capture_default_str();
+  cmd->add_option("--weight-decay", o->t.weight_decay)->capture_default_str();
+  cmd->add_option("--optimizer", o->t.optimizer, "adamw or sgd")->capture_default_str();
+  cmd->add_option("--schedule", o->t.schedule, "onecycle or cosine")->capture_default_str();
+  cmd->add_option("--label-smoothing", o->t.label_smoothing)->capture_default_str();
+  cmd->add_option("--balance", o->t.balance, "none, oversample, weighted, logit-adjust")
+      ->capture_default_str();
+  cmd->add_option("--logit-tau", o->t.logit_tau)->capture_default_str();
+  cmd->add_option("--min-mel-recall", o->t.min_mel_recall,
+                  "Melanoma recall floor when choosing the prior adjustment on validation")
+      ->capture_default_str();
+  cmd->add_flag("!--no-augment", o->t.augment, "Disable augmentation");
+  cmd->add_option("--threads", o->t.threads, "Torch threads (0 = all cores)")
+      ->capture_default_str();
+  cmd->add_option("--seed", o->t.seed)->capture_default_str();
+  cmd->add_option("--limit", o->t.limit, "Use at most N training images (quick runs)");
+  cmd->add_option("--version", o->t.version, "Model version string");
+  cmd->callback([o] {
+    const Dataset ds = open_dataset(o->data);
+    const Split split = o->split.empty() ? make_split(ds) : align_split(load_split(o->split), ds);
+    const Classifier model = train_model(ds, split, o->t, o->out);
+    const auto& m = model.info().extra["metrics"];
+    std::cout << "model written to " << o->out << "\n";
+    if (m.contains("test")) {
+      std::printf("test: accuracy %.4f, balanced accuracy %.4f, melanoma recall %.4f\n",
+                  m["test"]["accuracy"].get<double>(), m["test"]["balanced_accuracy"].get<double>(),
+                  m["test"]["per_class"]["mel"]["recall"].get<double>());
+    }
+  });
+}
+
+void add_evaluate_command(CLI::App& app) {
+  struct Opts {
+    std::string model = default_model_dir(), data, split, images, labels, out;
+    std::string part = "test";
+    int tta = 1;
+    int bootstrap = 1000;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* cmd = app.add_subcommand("evaluate", "Score a model on labelled images; prints JSON");
+  cmd->add_option("--model", o->model, "Model directory")->capture_default_str();
+  cmd->add_option("--data", o->data, "Dataset (with --split)");
+  cmd->add_option("--split", o->split, "Split file; its --part is scored");
+  cmd->add_option("--part", o->part, "train, val or test")->capture_default_str();
+  cmd->add_option("--images", o->images, "Folder of <image_id>.jpg (any size)");
+  cmd->add_option("--labels", o->labels, "CSV with image_id,dx for --images");
+  cmd->add_option("--out", o->out, "Also write confusion_matrix.png and per_class.md here");
+  cmd->add_option("--tta", o->tta, "Flip views averaged: 1, 2 or 4")->capture_default_str();
+  cmd->add_option("--bootstrap", o->bootstrap, "Bootstrap resamples for CIs")
+      ->capture_default_str();
+  cmd->callback([o] {
+    const Classifier model = Classifier::load(o->model);
+    std::vector<cv::Mat> images;
+    std::vector<int> labels;
+    std::vector<std::string> paths;
+    if (!o->images.empty()) {
+      if (o->labels.empty()) throw std::invalid_argument("--images needs --labels");
+      const CsvTable t = read_csv(o->labels);
+      const std::size_t c_id = t.column("image_id"), c_dx = t.column("dx");
+      for (const auto& r : t.rows) {
+        const auto dx = class_from_code(r.fields[c_dx]);
+        if (!dx) throw DataError(where(o->labels, r.line, "unknown dx '" + r.fields[c_dx] + "'"));
+        std::filesystem::path p = std::filesystem::path(o->images) / (r.fields[c_id] + ".jpg");
+        if (!std::filesystem::exists(p))
+          throw DataError(where(o->labels, r.line, "no image " + p.string()));
+        paths.push_back(p.string());
+        labels.push_back(*dx);
+      }
+    } else {
+      if (o->data.empty() || o->split.empty()) {
+        throw std::invalid_argument("give --data with --split, or --images with --labels");
+      }
+      const Dataset ds = open_dataset(o->data);
+      const Split split = align_split(load_split(o->split), ds);
+      Part part = o->part == "train" ? Part::kTrain : o->part == "val" ? Part::kVal : Part::kTest;
+      for (std::size_t i : split.indices(part)) {
+        paths.push_back(ds.samples[i].image_path);
+        labels.push_back(ds.samples[i].dx);
+      }
+    }
+    images.resize(paths.size());
+    parallel_for(paths.size(), [&](std::size_t i) {
+      images[i] = read_image_rgb(paths[i], {}, min_decode_side(model.info().input));
+    });
+    const Evaluation e = evaluate(model, images, labels, o->tta, o->bootstrap);
+    auto j = evaluation_json(e);
+    j["model"] = {
+        {"name", model.info().name}, {"version", model.info().version}, {"dir", o->model}};
+    j["tta"] = o->tta;
+    if (!o->out.empty()) write_evaluation_files(e, o->out);
+    std::cout << j.dump(2) << std::endl;
+  });
+}
+
+}  // namespace skinscan::cli

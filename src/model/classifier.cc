@@ -1,0 +1,48 @@
+#include "model/classifier.h"
+
+namespace skinscan {
+
+torch::Tensor calibrate(const torch::Tensor& logits, const Calibration& c) {
+  torch::Tensor adjusted = logits;
+  if (c.prior_adjustment != 0.0) {
+    std::vector<float> lp(c.log_prior.begin(), c.log_prior.end());
+    adjusted = logits + c.prior_adjustment *
+                            torch::tensor(lp, torch::kFloat32).to(logits.device()).unsqueeze(0);
+  }
+  return torch::softmax(adjusted / c.temperature, 1);
+}
+
+Classifier Classifier::load(const std::string& dir) {
+  ModelInfo info = load_model_info(dir);
+  Net net = load_weights(dir, info);
+  return Classifier(std::move(info), std::move(net));
+}
+
+torch::Tensor Classifier::logits(const torch::Tensor& batch) const {
+  torch::NoGradGuard no_grad;
+  return net_->forward(batch);
+}
+
+torch::Tensor Classifier::logits(const std::vector<cv::Mat>& rgb, int tta) const {
+  std::vector<cv::Mat> sized;
+  sized.reserve(rgb.size());
+  for (const auto& m : rgb) sized.push_back(resize_for_model(m, info_.input));
+  const torch::Tensor x = to_tensor(sized, info_.input);
+  torch::NoGradGuard no_grad;
+  if (tta <= 1) return net_->forward(x);
+  // Views: identity and horizontal flip (tta 2); plus vertical flip and both (tta >= 4).
+  std::vector<torch::Tensor> views = {x, x.flip({3})};
+  if (tta >= 4) {
+    views.push_back(x.flip({2}));
+    views.push_back(x.flip({2, 3}));
+  }
+  torch::Tensor sum = torch::zeros({x.size(0), static_cast<long>(kNumClasses)});
+  for (const auto& v : views) sum += net_->forward(v);
+  return sum / static_cast<double>(views.size());
+}
+
+torch::Tensor Classifier::probabilities(const std::vector<cv::Mat>& rgb, int tta) const {
+  return calibrate(logits(rgb, tta), info_.calibration);
+}
+
+}  // namespace skinscan

@@ -1,0 +1,135 @@
+#include "model/nets.h"
+
+#include <stdexcept>
+
+#include "data/classes.h"
+
+namespace skinscan {
+
+namespace nn = torch::nn;
+
+namespace {
+
+constexpr long kClassesOut = static_cast<long>(kNumClasses);
+
+// The seed article's Keras network, layer for layer (Keras flattens HWC, we flatten CHW:
+// the same function class, trained from scratch either way).
+struct SeedCnnImpl : NetImpl {
+  nn::Conv2d c1{nn::Conv2dOptions(3, 16, 3).padding(1)};   // 28x28, same
+  nn::Conv2d c2{nn::Conv2dOptions(16, 32, 3)};             // -> 26x26, valid
+  nn::Conv2d c3{nn::Conv2dOptions(32, 32, 3).padding(1)};  // 13x13, same
+  nn::Conv2d c4{nn::Conv2dOptions(32, 64, 3)};             // -> 11x11, valid
+  nn::Linear d1{6 * 6 * 64, 64}, d2{64, 32}, d3{32, kClassesOut};
+
+  SeedCnnImpl() {
+    register_module("c1", c1);
+    register_module("c2", c2);
+    register_module("c3", c3);
+    register_module("c4", c4);
+    register_module("d1", d1);
+    register_module("d2", d2);
+    register_module("d3", d3);
+  }
+  std::pair<torch::Tensor, torch::Tensor> forward_with_features(torch::Tensor x) override {
+    x = torch::relu(c2(torch::relu(c1(x))));
+    x = torch::max_pool2d(x, 2);                               // 13x13
+    torch::Tensor f = torch::relu(c4(torch::relu(c3(x))));     // 11x11
+    x = torch::max_pool2d(f, 2, 2, 0, 1, /*ceil_mode=*/true);  // 6x6 ("same")
+    x = torch::relu(d1(x.flatten(1)));
+    x = torch::relu(d2(x));
+    return {f, d3(x)};
+  }
+  torch::Tensor forward(torch::Tensor x) override { return forward_with_features(x).second; }
+};
+
+struct BasicBlockImpl : nn::Module {
+  nn::Conv2d conv1{nullptr}, conv2{nullptr}, down{nullptr};
+  nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, down_bn{nullptr};
+
+  BasicBlockImpl(long in, long out, long stride) {
+    conv1 = register_module(
+        "conv1", nn::Conv2d(nn::Conv2dOptions(in, out, 3).stride(stride).padding(1).bias(false)));
+    bn1 = register_module("bn1", nn::BatchNorm2d(out));
+    conv2 =
+        register_module("conv2", nn::Conv2d(nn::Conv2dOptions(out, out, 3).padding(1).bias(false)));
+    bn2 = register_module("bn2", nn::BatchNorm2d(out));
+    if (stride != 1 || in != out) {
+      down = register_module("down",
+                             nn::Conv2d(nn::Conv2dOptions(in, out, 1).stride(stride).bias(false)));
+      down_bn = register_module("down_bn", nn::BatchNorm2d(out));
+    }
+  }
+  torch::Tensor forward(torch::Tensor x) {
+    torch::Tensor y = torch::relu(bn1(conv1(x)));
+    y = bn2(conv2(y));
+    return torch::relu(y + (down ? down_bn(down(x)) : x));
+  }
+};
+TORCH_MODULE(BasicBlock);
+
+struct ResNetSImpl : NetImpl {
+  nn::Conv2d stem{nullptr};
+  nn::BatchNorm2d stem_bn{nullptr};
+  nn::Sequential stages;
+  nn::Dropout drop{0.2};
+  nn::Linear fc{nullptr};
+
+  explicit ResNetSImpl(const std::vector<long>& widths) {
+    stem = register_module(
+        "stem", nn::Conv2d(nn::Conv2dOptions(3, widths[0], 3).stride(2).padding(1).bias(false)));
+    stem_bn = register_module("stem_bn", nn::BatchNorm2d(widths[0]));
+    long in = widths[0];
+    for (std::size_t i = 0; i < widths.size(); ++i) {
+      stages->push_back(BasicBlock(in, widths[i], i == 0 ? 1 : 2));
+      in = widths[i];
+    }
+    register_module("stages", stages);
+    register_module("drop", drop);
+    fc = register_module("fc", nn::Linear(in, kClassesOut));
+  }
+  std::pair<torch::Tensor, torch::Tensor> forward_with_features(torch::Tensor x) override {
+    torch::Tensor f = stages->forward(torch::relu(stem_bn(stem(x))));
+    torch::Tensor pooled = f.mean({2, 3});
+    return {f, fc(drop(pooled))};
+  }
+  torch::Tensor forward(torch::Tensor x) override { return forward_with_features(x).second; }
+};
+
+}  // namespace
+
+const std::vector<ArchInfo>& architectures() {
+  static const std::vector<ArchInfo> kArchs = {
+      {"seed-cnn",
+       {28, 28, {0.5f, 0.5f, 0.5f}, {0.5f, 0.5f, 0.5f}},
+       "the seed article's Keras CNN on 28x28 RGB (4 conv, 3 dense)"},
+      {"resnet-s",
+       {96, 72, {0.5f, 0.5f, 0.5f}, {0.25f, 0.25f, 0.25f}},
+       "small residual net, widths 24-48-96-192, 96x72 RGB"},
+      {"resnet-m",
+       {96, 72, {0.5f, 0.5f, 0.5f}, {0.25f, 0.25f, 0.25f}},
+       "small residual net, widths 32-64-128-256, 96x72 RGB"},
+  };
+  return kArchs;
+}
+
+const ArchInfo& arch_info(const std::string& name) {
+  for (const auto& a : architectures())
+    if (a.name == name) return a;
+  std::string known;
+  for (const auto& a : architectures()) known += (known.empty() ? "" : ", ") + a.name;
+  throw std::invalid_argument("unknown architecture '" + name + "' (known: " + known + ")");
+}
+
+Net make_net(const std::string& arch, const InputSpec& input) {
+  arch_info(arch);
+  if (arch == "seed-cnn") {
+    if (input.width != 28 || input.height != 28) {
+      throw std::invalid_argument("seed-cnn takes 28x28 input");
+    }
+    return std::make_shared<SeedCnnImpl>();
+  }
+  if (arch == "resnet-s") return std::make_shared<ResNetSImpl>(std::vector<long>{24, 48, 96, 192});
+  return std::make_shared<ResNetSImpl>(std::vector<long>{32, 64, 128, 256});
+}
+
+}  // namespace skinscan

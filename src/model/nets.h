@@ -1,0 +1,38 @@
+// The networks SkinScan can train. Every net maps a normalised [N,3,H,W] batch to [N,7]
+// logits in ClassId order; softmax, prior adjustment and temperature are applied outside
+// (model/classifier.h), once, for training and serving alike.
+//
+//   seed-cnn  exact replica of the seed article's Keras CNN on 28x28 RGB
+//   resnet-s  small residual net (widths 24-48-96-192, one basic block per stage), 96x72
+//   resnet-m  the same with widths 32-64-128-256
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "model/preprocess.h"
+
+namespace skinscan {
+
+struct NetImpl : torch::nn::Module {
+  virtual torch::Tensor forward(torch::Tensor x) = 0;
+  // Last convolutional feature map [N,C,h,w] and the logits computed from it (Grad-CAM).
+  virtual std::pair<torch::Tensor, torch::Tensor> forward_with_features(torch::Tensor x) = 0;
+};
+using Net = std::shared_ptr<NetImpl>;
+
+struct ArchInfo {
+  std::string name;
+  InputSpec input;    // default input size for this architecture
+  std::string about;  // one line for --help and the model card
+};
+
+const std::vector<ArchInfo>& architectures();
+const ArchInfo& arch_info(const std::string& name);  // throws std::invalid_argument
+// Builds an untrained network; `input` must match what the arch supports (seed-cnn: 28x28).
+Net make_net(const std::string& arch, const InputSpec& input);
+
+}  // namespace skinscan

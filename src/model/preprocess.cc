@@ -1,0 +1,50 @@
+#include "model/preprocess.h"
+
+#include <stdexcept>
+
+#include <opencv2/imgproc.hpp>
+
+namespace skinscan {
+
+cv::Mat resize_for_model(const cv::Mat& rgb, const InputSpec& spec) {
+  if (rgb.empty() || rgb.type() != CV_8UC3) {
+    throw std::invalid_argument("resize_for_model needs a non-empty 8-bit RGB image");
+  }
+  if (rgb.cols == spec.width && rgb.rows == spec.height) return rgb;
+  cv::Mat out;
+  const bool shrinking = rgb.cols >= spec.width && rgb.rows >= spec.height;
+  cv::resize(rgb, out, cv::Size(spec.width, spec.height), 0, 0,
+             shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);
+  return out;
+}
+
+torch::Tensor to_tensor(const std::vector<cv::Mat>& images, const InputSpec& spec) {
+  const auto n = static_cast<long>(images.size());
+  torch::Tensor t = torch::empty({n, 3, spec.height, spec.width}, torch::kFloat32);
+  float* out = t.data_ptr<float>();
+  const std::size_t plane = static_cast<std::size_t>(spec.width) * spec.height;
+  float scale[3], shift[3];
+  for (int c = 0; c < 3; ++c) {
+    scale[c] = 1.0f / (255.0f * spec.std[c]);
+    shift[c] = -spec.mean[c] / spec.std[c];
+  }
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const cv::Mat& m = images[i];
+    if (m.cols != spec.width || m.rows != spec.height || m.type() != CV_8UC3) {
+      throw std::invalid_argument("to_tensor: image is not model-sized RGB");
+    }
+    float* base = out + i * 3 * plane;
+    for (int y = 0; y < spec.height; ++y) {
+      const std::uint8_t* row = m.ptr<std::uint8_t>(y);
+      for (int x = 0; x < spec.width; ++x) {
+        const std::size_t p = static_cast<std::size_t>(y) * spec.width + x;
+        for (int c = 0; c < 3; ++c) base[c * plane + p] = row[3 * x + c] * scale[c] + shift[c];
+      }
+    }
+  }
+  return t;
+}
+
+int min_decode_side(const InputSpec& spec) { return std::max(spec.width, spec.height); }
+
+}  // namespace skinscan

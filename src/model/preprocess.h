@@ -1,0 +1,35 @@
+// THE preprocessing of SkinScan: one definition used by training, evaluation and serving.
+//
+//   any-size RGB image --resize_for_model--> input_width x input_height RGB (INTER_AREA)
+//                      --to_tensor--> float [N,3,H,W], (x/255 - mean) / std per channel
+//
+// Training augments the resized image (augment.h) before to_tensor; evaluation and serving
+// do not. Channel order is RGB everywhere (data/image.h decodes to RGB).
+#pragma once
+
+#include <array>
+#include <vector>
+
+#include <torch/torch.h>
+#include <opencv2/core.hpp>
+
+namespace skinscan {
+
+struct InputSpec {
+  int width = 96;
+  int height = 72;
+  std::array<float, 3> mean = {0.5f, 0.5f, 0.5f};
+  std::array<float, 3> std = {0.25f, 0.25f, 0.25f};
+};
+
+// Returns a width x height CV_8UC3 RGB image (a no-op view if already that size).
+cv::Mat resize_for_model(const cv::Mat& rgb, const InputSpec& spec);
+
+// Stacks model-sized RGB images into a normalised float tensor [N,3,H,W].
+torch::Tensor to_tensor(const std::vector<cv::Mat>& images, const InputSpec& spec);
+
+// The smallest side a JPEG may be DCT-downscaled to and still be resized (not upscaled)
+// to the model input: lets decode_rgb skip most of the work for large uploads.
+int min_decode_side(const InputSpec& spec);
+
+}  // namespace skinscan

@@ -1,0 +1,93 @@
+// Bad model directories are refused with a clear error.
+#include "model/classifier.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "support/paths.h"
+
+namespace fs = std::filesystem;
+
+namespace skinscan {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string load_error(const fs::path& dir) {
+  try {
+    Classifier::load(dir.string());
+  } catch (const ModelError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+class ModelDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ModelInfo info;
+    info.arch = "resnet-s";
+    info.input = arch_info("resnet-s").input;
+    info.version = "t";
+    torch::manual_seed(3);
+    save_model((dir_ / "good").string(), info, make_net(info.arch, info.input));
+  }
+  fs::path copy(const std::string& name) {
+    fs::copy(dir_ / "good", dir_ / name, fs::copy_options::recursive);
+    return dir_ / name;
+  }
+  testing::TempDir dir_{"modeldir"};
+};
+
+TEST_F(ModelDirTest, GoodDirectoryLoads) {
+  const Classifier c = Classifier::load((dir_ / "good").string());
+  EXPECT_EQ(c.info().arch, "resnet-s");
+}
+
+TEST_F(ModelDirTest, MissingDirectoryOrFiles) {
+  EXPECT_THAT(load_error(dir_ / "nope"), HasSubstr("model directory not found"));
+  fs::path d = copy("nojson");
+  fs::remove(d / kModelJson);
+  EXPECT_THAT(load_error(d), HasSubstr("no model.json"));
+  d = copy("noweights");
+  fs::remove(d / kWeightsFile);
+  EXPECT_THAT(load_error(d), HasSubstr("no weights.pt"));
+}
+
+TEST_F(ModelDirTest, TruncatedFiles) {
+  fs::path d = copy("trunc-weights");
+  const std::string w = slurp(d / kWeightsFile);
+  std::ofstream(d / kWeightsFile, std::ios::binary) << w.substr(0, w.size() / 2);
+  EXPECT_THAT(load_error(d), HasSubstr("truncated, corrupt or do not match"));
+  d = copy("trunc-json");
+  const std::string j = slurp(d / kModelJson);
+  std::ofstream(d / kModelJson, std::ios::binary) << j.substr(0, j.size() / 2);
+  EXPECT_THAT(load_error(d), HasSubstr("not valid JSON"));
+}
+
+TEST_F(ModelDirTest, MismatchedArchitectureOrClassOrder) {
+  fs::path d = copy("arch");
+  auto j = nlohmann::json::parse(slurp(d / kModelJson));
+  j["arch"] = "resnet-m";
+  std::ofstream(d / kModelJson) << j.dump();
+  EXPECT_THAT(load_error(d), HasSubstr("weights do not match resnet-m"));
+  j["arch"] = "vgg-99";
+  std::ofstream(d / kModelJson) << j.dump();
+  EXPECT_THAT(load_error(d), HasSubstr("unknown architecture 'vgg-99'"));
+  d = copy("order");
+  j = nlohmann::json::parse(slurp(d / kModelJson));
+  std::swap(j["classes"][4], j["classes"][5]);
+  std::ofstream(d / kModelJson) << j.dump();
+  EXPECT_THAT(load_error(d), HasSubstr("class order differs"));
+}
+
+}  // namespace
+}  // namespace skinscan
