@@ -48,7 +48,7 @@ void add_split_command(CLI::App& app) {
 
 void add_train_command(CLI::App& app) {
   struct Opts {
-    std::string data, split, out;
+    std::string data, split, out, size;
     TrainOptions t;
   };
   auto o = std::make_shared<Opts>();
@@ -56,7 +56,12 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--data", o->data, "Dataset directory or hmnist CSV")->required();
   cmd->add_option("--split", o->split, "Split file (default: a fresh seeded split)");
   cmd->add_option("--out", o->out, "Model directory to write")->required();
-  cmd->add_option("--arch", o->t.arch, "seed-cnn, resnet-s, resnet-m")->capture_default_str();
+  cmd->add_option("--arch", o->t.arch, "seed-cnn, resnet-s, resnet-m, backbone")
+      ->capture_default_str();
+  cmd->add_option("--backbone", o->t.backbone,
+                  "TorchScript feature extractor to fine-tune (implies --arch backbone)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--input-size", o->size, "Input WIDTHxHEIGHT (default: the arch's)");
   cmd->add_option("--epochs", o->t.epochs)->capture_default_str()->check(CLI::Range(1, 10000));
   cmd->add_option("--batch-size", o->t.batch_size)
       ->capture_default_str()
@@ -79,6 +84,13 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--limit", o->t.limit, "Use at most N training images (quick runs)");
   cmd->add_option("--version", o->t.version, "Model version string");
   cmd->callback([o] {
+    if (!o->t.backbone.empty()) o->t.arch = "backbone";
+    if (!o->size.empty()) {
+      if (std::sscanf(o->size.c_str(), "%dx%d", &o->t.input_width, &o->t.input_height) != 2 ||
+          o->t.input_width < 16 || o->t.input_height < 16) {
+        throw std::invalid_argument("--input-size must look like 128x96");
+      }
+    }
     const Dataset ds = open_dataset(o->data);
     const Split split = o->split.empty() ? make_split(ds) : align_split(load_split(o->split), ds);
     const Classifier model = train_model(ds, split, o->t, o->out);

@@ -110,6 +110,7 @@ void save_model(const std::string& dir, const ModelInfo& info, const Net& net) {
   torch::serialize::OutputArchive archive;
   net->save(archive);
   archive.save_to(tmp_w.string());
+  save_backbone(net, (fs::path(dir) / kBackboneFile).string());
   {
     std::ofstream f(tmp_j);
     f << model_info_json(info).dump(2) << "\n";
@@ -122,7 +123,13 @@ void save_model(const std::string& dir, const ModelInfo& info, const Net& net) {
 Net load_weights(const std::string& dir, const ModelInfo& info) {
   const fs::path path = fs::path(dir) / kWeightsFile;
   if (!fs::exists(path)) throw ModelError("no " + std::string(kWeightsFile) + " in " + dir);
-  Net net = make_net(info.arch, info.input);
+  Net net;
+  try {
+    net = make_net(info.arch, info.input,
+                   info.arch == "backbone" ? (fs::path(dir) / kBackboneFile).string() : "");
+  } catch (const std::invalid_argument& e) {
+    throw ModelError(e.what());
+  }
   // Module::load replaces tensors without checking shapes: remember the expected ones.
   std::vector<std::pair<std::string, std::vector<long>>> expected;
   for (const auto& p : net->named_parameters())

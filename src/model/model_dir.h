@@ -27,6 +27,7 @@ class ModelError : public std::runtime_error {
 
 inline constexpr const char* kModelJson = "model.json";
 inline constexpr const char* kWeightsFile = "weights.pt";
+inline constexpr const char* kBackboneFile = "backbone.pt";  // arch "backbone" only
 inline constexpr int kModelFormat = 1;
 
 struct Calibration {

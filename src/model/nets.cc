@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include <torch/script.h>
+
 #include "data/classes.h"
 
 namespace skinscan {
@@ -95,7 +97,51 @@ struct ResNetSImpl : NetImpl {
   torch::Tensor forward(torch::Tensor x) override { return forward_with_features(x).second; }
 };
 
+// A TorchScript feature extractor with a new linear head. The scripted module's parameters
+// and buffers are registered on this module (same tensors), so the optimiser, snapshots and
+// weight archives see them like any other parameter.
+struct BackboneNetImpl : NetImpl {
+  torch::jit::Module backbone;
+  nn::Dropout drop{0.2};
+  nn::Linear fc{nullptr};
+
+  BackboneNetImpl(torch::jit::Module m, const InputSpec& input) : backbone(std::move(m)) {
+    auto safe = [](std::string n) {
+      std::replace(n.begin(), n.end(), '.', '_');
+      return "backbone_" + n;
+    };
+    for (const auto& p : backbone.named_parameters(true)) register_parameter(safe(p.name), p.value);
+    for (const auto& b : backbone.named_buffers(true)) register_buffer(safe(b.name), b.value);
+    backbone.eval();
+    torch::NoGradGuard guard;
+    const torch::Tensor f = features(torch::zeros({1, 3, input.height, input.width}));
+    register_module("drop", drop);
+    fc = register_module("fc", nn::Linear(f.size(1), kClassesOut));
+  }
+  torch::Tensor features(const torch::Tensor& x) {
+    torch::Tensor out = backbone.forward({x}).toTensor();
+    if (out.dim() == 4) return out;
+    if (out.dim() == 2) return out;
+    throw std::invalid_argument("backbone output must be [N,C] or [N,C,h,w], got " +
+                                c10::str(out.sizes()));
+  }
+  std::pair<torch::Tensor, torch::Tensor> forward_with_features(torch::Tensor x) override {
+    torch::Tensor f = features(x);
+    torch::Tensor pooled = f.dim() == 4 ? f.mean({2, 3}) : f;
+    return {f, fc(drop(pooled))};
+  }
+  torch::Tensor forward(torch::Tensor x) override { return forward_with_features(x).second; }
+  void train(bool on) override {
+    NetImpl::train(on);
+    backbone.train(on);
+  }
+};
+
 }  // namespace
+
+void save_backbone(const Net& net, const std::string& path) {
+  if (auto* b = dynamic_cast<BackboneNetImpl*>(net.get())) b->backbone.save(path);
+}
 
 const std::vector<ArchInfo>& architectures() {
   static const std::vector<ArchInfo> kArchs = {
@@ -108,6 +154,9 @@ const std::vector<ArchInfo>& architectures() {
       {"resnet-m",
        {96, 72, {0.5f, 0.5f, 0.5f}, {0.25f, 0.25f, 0.25f}},
        "small residual net, widths 32-64-128-256, 96x72 RGB"},
+      {"backbone",
+       {128, 96, {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}},
+       "user-supplied TorchScript backbone (--backbone) with a new 7-class head"},
   };
   return kArchs;
 }
@@ -120,8 +169,27 @@ const ArchInfo& arch_info(const std::string& name) {
   throw std::invalid_argument("unknown architecture '" + name + "' (known: " + known + ")");
 }
 
-Net make_net(const std::string& arch, const InputSpec& input) {
+Net make_net(const std::string& arch, const InputSpec& input, const std::string& backbone_file) {
   arch_info(arch);
+  if (arch == "backbone") {
+    if (backbone_file.empty())
+      throw std::invalid_argument("arch backbone needs --backbone FILE.pt");
+    torch::jit::Module m;
+    try {
+      m = torch::jit::load(backbone_file);
+    } catch (const c10::Error& e) {
+      throw std::invalid_argument(backbone_file + ": not a loadable TorchScript module: " +
+                                  std::string(e.what_without_backtrace()).substr(0, 300));
+    }
+    try {
+      return std::make_shared<BackboneNetImpl>(std::move(m), input);
+    } catch (const c10::Error& e) {
+      throw std::invalid_argument(
+          backbone_file + ": the backbone fails on a " + std::to_string(input.width) + "x" +
+          std::to_string(input.height) +
+          " input: " + std::string(e.what_without_backtrace()).substr(0, 300));
+    }
+  }
   if (arch == "seed-cnn") {
     if (input.width != 28 || input.height != 28) {
       throw std::invalid_argument("seed-cnn takes 28x28 input");

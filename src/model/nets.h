@@ -5,6 +5,10 @@
 //   seed-cnn  exact replica of the seed article's Keras CNN on 28x28 RGB
 //   resnet-s  small residual net (widths 24-48-96-192, one basic block per stage), 96x72
 //   resnet-m  the same with widths 32-64-128-256
+//   backbone  a user-supplied TorchScript feature extractor (e.g. torchvision ResNet-50 with
+//             ImageNet weights, exported WITHOUT its classifier: `model.fc = nn.Identity()`
+//             then torch.jit.script/trace + save). Its output [N,C] or [N,C,h,w] (pooled) feeds
+//             SkinScan's new 7-class head; backbone and head are fine-tuned together.
 #pragma once
 
 #include <memory>
@@ -33,6 +37,12 @@ struct ArchInfo {
 const std::vector<ArchInfo>& architectures();
 const ArchInfo& arch_info(const std::string& name);  // throws std::invalid_argument
 // Builds an untrained network; `input` must match what the arch supports (seed-cnn: 28x28).
-Net make_net(const std::string& arch, const InputSpec& input);
+// arch "backbone" needs `backbone_file`, a TorchScript module (throws std::invalid_argument
+// if it cannot be loaded or does not produce features for an input of this size).
+Net make_net(const std::string& arch, const InputSpec& input,
+             const std::string& backbone_file = "");
+
+// For a backbone net: saves its TorchScript module to `path` (no-op for other archs).
+void save_backbone(const Net& net, const std::string& path);
 
 }  // namespace skinscan

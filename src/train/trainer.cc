@@ -100,6 +100,9 @@ void write_curves(const nlohmann::ordered_json& history, const std::string& dir)
 
 nlohmann::ordered_json train_options_json(const TrainOptions& o) {
   return {{"arch", o.arch},
+          {"backbone", o.backbone},
+          {"input_width", o.input_width},
+          {"input_height", o.input_height},
           {"epochs", o.epochs},
           {"batch_size", o.batch_size},
           {"lr", o.lr},
@@ -136,6 +139,10 @@ Classifier train_model(const Dataset& ds, const Split& split, const TrainOptions
   ModelInfo info;
   info.arch = o.arch;
   info.input = arch_info(o.arch).input;
+  if (o.input_width > 0 && o.input_height > 0) {
+    info.input.width = o.input_width;
+    info.input.height = o.input_height;
+  }
   info.name = "skinscan-" + o.arch;
   info.version = o.version.empty() ? today() + "-" + o.arch : o.version;
 
@@ -189,7 +196,7 @@ Classifier train_model(const Dataset& ds, const Split& split, const TrainOptions
   }
   const torch::Tensor class_weights = torch::tensor(weights).to(device);
 
-  Net net = make_net(o.arch, info.input);
+  Net net = make_net(o.arch, info.input, o.backbone);
   net->to(device);
   std::unique_ptr<torch::optim::Optimizer> opt;
   if (o.optimizer == "adamw") {

@@ -18,6 +18,9 @@ namespace skinscan {
 
 struct TrainOptions {
   std::string arch = "resnet-s";
+  std::string backbone;  // TorchScript file for arch "backbone"
+  int input_width = 0;   // 0 = the architecture's default input size
+  int input_height = 0;
   int epochs = 40;
   int batch_size = 64;
   double lr = 3e-3;                   // peak learning rate

@@ -73,3 +73,39 @@ TEST(Training, SeedCnnTrainsOnHmnistSizedInput) {
 
 }  // namespace
 }  // namespace skinscan
+
+namespace skinscan {
+namespace {
+
+// --backbone: a TorchScript torchvision ResNet-18 (random weights) made by Debian's
+// python3-torchvision, fine-tuned with a new head; the model directory reloads.
+TEST(Training, FineTunesATorchScriptBackbone) {
+  testing::TempDir dir("backbone");
+  const std::string pt = (dir / "resnet18.pt").string();
+  const std::string cmd = "/usr/bin/python3 " +
+                          (testing::source_dir() / "tests/train/make_backbone.py").string() + " " +
+                          pt;
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  Dataset full = open_dataset(testing::ham10000_dir().string());
+  Dataset ds;
+  for (std::size_t i = 0; i < 3000; i += 25) ds.samples.push_back(full.samples[i]);
+  TrainOptions o;
+  o.arch = "backbone";
+  o.backbone = pt;
+  o.input_width = 64;
+  o.input_height = 48;
+  o.epochs = 1;
+  o.batch_size = 16;
+  o.progress = false;
+  const std::string out = (dir / "m").string();
+  const Classifier trained = train_model(ds, make_split(ds), o, out);
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(out) / "backbone.pt"));
+  const Classifier loaded = Classifier::load(out);
+  EXPECT_EQ(loaded.info().arch, "backbone");
+  EXPECT_EQ(loaded.info().input.width, 64);
+  const std::vector<cv::Mat> imgs = {load_image(ds, 0), load_image(ds, 1)};
+  EXPECT_TRUE(torch::allclose(trained.probabilities(imgs), loaded.probabilities(imgs), 1e-5, 1e-6));
+}
+
+}  // namespace
+}  // namespace skinscan
