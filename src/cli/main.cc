@@ -5,8 +5,10 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "data/allocator.h"
 
 int main(int argc, char** argv) {
+  skinscan::tune_allocator();
   CLI::App app{"SkinScan: skin-lesion screening aid (not a diagnosis)", "skinscan"};
   app.require_subcommand(1);
   skinscan::cli::add_eda_command(app);
