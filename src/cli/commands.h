@@ -11,6 +11,10 @@ void add_eda_command(CLI::App& app);
 void add_split_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
+void add_fit_detector_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+void add_export_command(CLI::App& app);
 
 // --model default: $SKINSCAN_MODEL, else the shipped models/default of this checkout.
 std::string default_model_dir();

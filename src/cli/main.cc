@@ -15,6 +15,10 @@ int main(int argc, char** argv) {
   skinscan::cli::add_split_command(app);
   skinscan::cli::add_train_command(app);
   skinscan::cli::add_evaluate_command(app);
+  skinscan::cli::add_predict_command(app);
+  skinscan::cli::add_fit_detector_command(app);
+  skinscan::cli::add_bench_command(app);
+  skinscan::cli::add_export_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

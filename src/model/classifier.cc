@@ -23,11 +23,22 @@ torch::Tensor Classifier::logits(const torch::Tensor& batch) const {
   return net_->forward(batch);
 }
 
-torch::Tensor Classifier::logits(const std::vector<cv::Mat>& rgb, int tta) const {
+std::pair<torch::Tensor, torch::Tensor> Classifier::features_and_logits(
+    const torch::Tensor& batch) const {
+  torch::NoGradGuard no_grad;
+  auto [f, logits] = net_->forward_with_features(batch);
+  return {f.dim() == 4 ? f.mean({2, 3}) : f, logits};
+}
+
+torch::Tensor Classifier::batch(const std::vector<cv::Mat>& rgb) const {
   std::vector<cv::Mat> sized;
   sized.reserve(rgb.size());
   for (const auto& m : rgb) sized.push_back(resize_for_model(m, info_.input));
-  const torch::Tensor x = to_tensor(sized, info_.input);
+  return to_tensor(sized, info_.input);
+}
+
+torch::Tensor Classifier::logits(const std::vector<cv::Mat>& rgb, int tta) const {
+  const torch::Tensor x = batch(rgb);
   torch::NoGradGuard no_grad;
   if (tta <= 1) return net_->forward(x);
   // Views: identity and horizontal flip (tta 2); plus vertical flip and both (tta >= 4).

@@ -34,6 +34,10 @@ class Classifier {
   torch::Tensor logits(const torch::Tensor& batch) const;
   // Logits of any-size RGB images; `tta` averages logits over flips (1, 2 or 4 views).
   torch::Tensor logits(const std::vector<cv::Mat>& rgb, int tta = 1) const;
+  // Pooled last-layer features [N,D] and logits [N,7] of a normalised batch (no gradients).
+  std::pair<torch::Tensor, torch::Tensor> features_and_logits(const torch::Tensor& batch) const;
+  // Normalised batch of any-size RGB images (resize_for_model + to_tensor).
+  torch::Tensor batch(const std::vector<cv::Mat>& rgb) const;
   // Calibrated probabilities [N,7] of any-size RGB images.
   torch::Tensor probabilities(const std::vector<cv::Mat>& rgb, int tta = 1) const;
 

@@ -1,0 +1,92 @@
+#include "screen/engine.h"
+
+#include "screen/heatmap.h"
+
+namespace skinscan {
+
+std::shared_ptr<const Engine> Engine::load(const std::string& model_dir, EngineOptions o) {
+  Classifier model = Classifier::load(model_dir);
+  LesionDetector det = LesionDetector::load(model_dir, model.info());
+  return std::make_shared<const Engine>(std::move(model), std::move(det), o);
+}
+
+Engine::Engine(Classifier model, LesionDetector detector, EngineOptions o)
+    : model_(std::move(model)), detector_(std::move(detector)), options_(o) {
+  rule_.threshold = o.threshold.value_or(model_.info().threshold);
+  rule_.refer_risk = o.refer_risk.value_or(model_.info().refer_threshold);
+  if (!(rule_.threshold > 0 && rule_.threshold <= 1) ||
+      !(rule_.refer_risk > 0 && rule_.refer_risk <= 1)) {
+    throw std::invalid_argument("threshold and refer risk must be in (0, 1]");
+  }
+}
+
+cv::Mat Engine::decode(std::span<const std::uint8_t> bytes) const {
+  return decode_rgb(bytes, options_.limits);
+}
+
+Screening Engine::screen(std::span<const std::uint8_t> bytes) const {
+  const ImageHeader h = read_image_header(bytes);
+  Screening s = screen_rgb(decode_rgb(bytes, options_.limits, min_decode_side(info().input)));
+  s.width = h.width;
+  s.height = h.height;
+  s.format = format_name(h.format);
+  return s;
+}
+
+Screening Engine::screen_rgb(const cv::Mat& rgb) const {
+  Screening s;
+  s.width = rgb.cols;
+  s.height = rgb.rows;
+  const torch::Tensor x = model_.batch({rgb});
+  auto [features, logits] = model_.features_and_logits(x);
+  if (options_.tta > 1) logits = model_.logits({rgb}, options_.tta);
+  const torch::Tensor p = calibrate(logits, info().calibration).to(torch::kFloat64).contiguous();
+  ClassProbs probs;
+  std::copy_n(p.data_ptr<double>(), kNumClasses, probs.begin());
+  bool not_lesion = false;
+  if (options_.detect_non_lesions && !detector_.empty()) {
+    s.lesion_score = detector_.scores(features)[0].item<double>();
+    not_lesion = s.lesion_score > detector_.threshold();
+  }
+  s.finding = decide(probs, rule_, not_lesion);
+  return s;
+}
+
+cv::Mat Engine::heatmap(const cv::Mat& rgb, ClassId cls) const {
+  return overlay_heatmap(rgb, grad_cam(model_, rgb, cls));
+}
+
+nlohmann::ordered_json Engine::to_json(const Screening& s) const {
+  using json = nlohmann::ordered_json;
+  const Finding& f = s.finding;
+  json probs = json::object();
+  for (std::size_t c = 0; c < kNumClasses; ++c) {
+    probs[std::string(class_code(static_cast<ClassId>(c)))] = f.probabilities[c];
+  }
+  json top3 = json::array();
+  for (ClassId c : f.top3) {
+    top3.push_back({{"label", class_code(c)},
+                    {"name", class_name(c)},
+                    {"probability", f.probabilities[static_cast<std::size_t>(c)]}});
+  }
+  json j;
+  j["label"] = class_code(f.label);
+  j["name"] = class_name(f.label);
+  j["confidence"] = f.confidence;
+  j["decision"] = decision_code(f.decision);
+  j["decision_text"] = decision_words(f);
+  j["refer"] = f.refer;
+  j["malignancy_risk"] = f.malignancy_risk;
+  j["probabilities"] = probs;
+  j["top3"] = top3;
+  j["threshold"] = rule_.threshold;
+  if (!detector_.empty()) {
+    j["lesion_score"] = s.lesion_score;
+    j["lesion_threshold"] = detector_.threshold();
+  }
+  j["model"] = {{"name", info().name}, {"version", info().version}};
+  j["disclaimer"] = kDisclaimer;
+  return j;
+}
+
+}  // namespace skinscan
