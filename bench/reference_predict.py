@@ -1,0 +1,158 @@
+#!/usr/bin/python3
+"""PyTorch-eager reference for SkinScan's predict path (benchmark and test use only).
+
+Rebuilds the SkinScan network in PyTorch from model.json, loads the weights exported by
+`skinscan export --format pytorch` (which it runs into a temporary file), and
+screens images end to end: PIL decode (JPEG DCT-scaled like SkinScan) + area resize +
+normalise + eager forward + calibration.
+
+  /usr/bin/python3 bench/reference_predict.py --images DIR [--model DIR] [--threads N]
+      [--repeat R] [--probs]
+
+Prints JSON: median_ms/p95_ms per image (single-threaded by default), and with --probs the
+calibrated probabilities of every image (for the agreement test).
+Requires Debian's python3-torch, python3-pil and python3-numpy; never on the product path.
+"""
+import argparse
+import functools
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WIDTHS = {"resnet-s": (24, 48, 96, 192), "resnet-m": (32, 64, 128, 256)}
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        if stride != 1 or cin != cout:
+            self.down = nn.Conv2d(cin, cout, 1, stride, bias=False)
+            self.down_bn = nn.BatchNorm2d(cout)
+        else:
+            self.down = None
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return F.relu(y + (self.down_bn(self.down(x)) if self.down is not None else x))
+
+
+class ResNetS(nn.Module):
+    def __init__(self, widths):
+        super().__init__()
+        self.stem = nn.Conv2d(3, widths[0], 3, 2, 1, bias=False)
+        self.stem_bn = nn.BatchNorm2d(widths[0])
+        blocks, cin = [], widths[0]
+        for i, w in enumerate(widths):
+            blocks.append(BasicBlock(cin, w, 1 if i == 0 else 2))
+            cin = w
+        self.stages = nn.Sequential(*blocks)
+        self.drop = nn.Dropout(0.2)
+        self.fc = nn.Linear(cin, 7)
+
+    def forward(self, x):
+        f = self.stages(F.relu(self.stem_bn(self.stem(x))))
+        return self.fc(self.drop(f.mean((2, 3))))
+
+
+def load_model(model_dir):
+    info = json.load(open(os.path.join(model_dir, "model.json")))
+    if info["arch"] not in WIDTHS:
+        sys.exit(f"reference supports {list(WIDTHS)}, not {info['arch']}")
+    with tempfile.TemporaryDirectory() as tmp:  # always export afresh: never stale
+        export = os.path.join(tmp, "weights.pytorch.pt")
+        subprocess.run([os.path.join(ROOT, "build", "skinscan"), "export", "--format", "pytorch",
+                        "--model", model_dir, "--out", export], check=True, stdout=subprocess.DEVNULL)
+        state = torch.load(export)
+    net = ResNetS(WIDTHS[info["arch"]])
+    net.load_state_dict(state, strict=True)
+    net.eval()
+    return net, info
+
+
+@functools.lru_cache(maxsize=None)
+def area_matrix(n_in, n_out):
+    """Rows of area-coverage weights: output pixel i averages input [i*s, (i+1)*s)."""
+    s = n_in / n_out
+    m = np.zeros((n_out, n_in), dtype=np.float64)
+    for i in range(n_out):
+        a, b = i * s, (i + 1) * s
+        for j in range(int(math.floor(a)), min(n_in, int(math.ceil(b)))):
+            m[i, j] = (min(b, j + 1) - max(a, j)) / s
+    return m
+
+
+def preprocess(path, info):
+    p = info["preprocessing"]
+    w, h = p["width"], p["height"]
+    img = Image.open(path)
+    if img.format == "JPEG":  # DCT scaling exactly as SkinScan chooses it (decode_rgb)
+        min_side, shortest = max(w, h), min(img.size)
+        for k in (8, 4, 2):
+            if shortest >= k * min_side:
+                img.draft("RGB", (img.size[0] // k, img.size[1] // k))
+                break
+    a = np.asarray(img.convert("RGB"), dtype=np.float64)
+    if a.shape[1] != w or a.shape[0] != h:  # INTER_AREA, then rounding to 8 bits as OpenCV
+        a = np.tensordot(area_matrix(a.shape[0], h), a, axes=(1, 0))           # rows
+        a = np.tensordot(area_matrix(a.shape[1], w), a, axes=(1, 1)).transpose(1, 0, 2)  # cols
+        a = np.clip(np.rint(a), 0, 255)
+    x = (a / 255.0 - np.array(p["mean"])) / np.array(p["std"])
+    return torch.from_numpy(x.transpose(2, 0, 1)[None].astype(np.float32))
+
+
+def calibrate(logits, info):
+    c = info["calibration"]
+    adjusted = logits + c["prior_adjustment"] * torch.tensor(c["log_prior"], dtype=torch.float32)
+    return torch.softmax(adjusted / c["temperature"], 1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--images", required=True)
+    ap.add_argument("--model", default=os.path.join(ROOT, "models", "default"))
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--probs", action="store_true")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    net, info = load_model(args.model)
+    paths = sorted(os.path.join(args.images, f) for f in os.listdir(args.images))
+    codes = [c["code"] for c in info["classes"]]
+    out = {"images": len(paths), "threads": args.threads}
+    with torch.no_grad():
+        if args.probs:
+            out["probabilities"] = {
+                os.path.basename(p): dict(zip(codes, calibrate(net(preprocess(p, info)), info)[0].tolist()))
+                for p in paths}
+        for p in paths:  # warm-up
+            calibrate(net(preprocess(p, info)), info)
+        ms = []
+        for _ in range(args.repeat):
+            for p in paths:
+                t0 = time.perf_counter()
+                calibrate(net(preprocess(p, info)), info)
+                ms.append((time.perf_counter() - t0) * 1000)
+    ms.sort()
+    out["median_ms"] = ms[(len(ms) - 1) // 2]
+    out["p95_ms"] = ms[int(0.95 * (len(ms) - 1))]
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+// The screening engine with the shipped model (models/default) on real images.
+#include "screen/engine.h"
+#include "screen/heatmap.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "data/dataset.h"
+#include "support/paths.h"
+#include "train/evaluate.h"
+#include "train/split.h"
+
+namespace fs = std::filesystem;
+
+namespace skinscan {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+const Engine& engine() {
+  static const auto e = Engine::load((testing::source_dir() / "models" / "default").string());
+  return *e;
+}
+
+Bytes file(const fs::path& p) { return read_file_bytes(p.string(), 50u << 20); }
+
+Bytes png_of(const cv::Mat& rgb) {
+  cv::Mat bgr;
+  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  Bytes out;
+  cv::imencode(".png", bgr, out);
+  return out;
+}
+
+std::string error_code(const Bytes& b) {
+  try {
+    engine().screen(b);
+  } catch (const ImageError& e) {
+    return e.code();
+  }
+  return "ok";
+}
+
+TEST(Engine, ScreensAFullSizeSampleCompletely) {
+  const Screening s = engine().screen(file(testing::shared_data() / "full-size-samples" / "ISIC_0024872.jpg"));
+  EXPECT_EQ(s.width, 600);
+  EXPECT_EQ(s.height, 450);
+  EXPECT_EQ(s.format, "jpeg");
+  double sum = 0;
+  for (double p : s.finding.probabilities) sum += p;
+  EXPECT_NEAR(sum, 1.0, 1e-5);
+  EXPECT_NE(s.finding.decision, Decision::kNotALesion);
+  const auto j = engine().to_json(s);
+  for (const char* k : {"label", "name", "confidence", "decision", "probabilities", "top3",
+                        "malignancy_risk", "refer", "model", "disclaimer"}) {
+    EXPECT_TRUE(j.contains(k)) << k;
+  }
+  EXPECT_EQ(j["probabilities"].size(), 7u);
+  EXPECT_EQ(j["top3"].size(), 3u);
+}
+
+TEST(Engine, EveryBadUploadGetsAClearErrorNeverAResult) {
+  const Bytes jpeg = file(testing::shared_data() / "full-size-samples" / "ISIC_0024872.jpg");
+  EXPECT_EQ(error_code({}), "empty");
+  const std::string text = "%PDF-1.4 not an image";
+  EXPECT_EQ(error_code(Bytes(text.begin(), text.end())), "unsupported");
+  EXPECT_EQ(error_code(Bytes(jpeg.begin(), jpeg.begin() + static_cast<long>(jpeg.size() * 2 / 3))), "truncated");
+  Bytes corrupt = jpeg;
+  std::fill(corrupt.begin() + 2, corrupt.begin() + 200, 0x00);
+  EXPECT_NE(error_code(corrupt), "ok");
+  // Decompression bomb: a PNG header claiming 50000x50000 pixels.
+  Bytes bomb = png_of(cv::Mat(8, 8, CV_8UC3, cv::Scalar(9, 9, 9)));
+  for (int i : {16, 20}) {
+    bomb[static_cast<std::size_t>(i) + 2] = 0xC3;
+    bomb[static_cast<std::size_t>(i) + 3] = 0x50;
+  }
+  EXPECT_EQ(error_code(bomb), "too_large");
+}
+
+TEST(Engine, JpegAndLosslessPngOfTheSameImageAgree) {
+  for (const char* name : {"ISIC_0024872.jpg", "ISIC_0026232.jpg", "ISIC_0028933.jpg"}) {
+    const Bytes jpeg = file(testing::shared_data() / "full-size-samples" / name);
+    const Screening a = engine().screen(jpeg);
+    const Screening b = engine().screen(png_of(decode_rgb(jpeg)));
+    EXPECT_EQ(b.format, "png");
+    EXPECT_EQ(a.finding.label, b.finding.label) << name;
+    for (std::size_t c = 0; c < kNumClasses; ++c) {
+      EXPECT_NEAR(a.finding.probabilities[c], b.finding.probabilities[c], 0.02) << name;
+    }
+  }
+}
+
+TEST(Engine, ChartsBlankNoiseAndDocumentsAreNotLesions) {
+  for (const auto& e : fs::directory_iterator(testing::shared_data() / "not-lesions")) {
+    EXPECT_EQ(engine().screen(file(e.path())).finding.decision, Decision::kNotALesion) << e.path();
+  }
+  cv::Mat blank(450, 600, CV_8UC3, cv::Scalar(240, 240, 240));
+  cv::Mat noise(450, 600, CV_8UC3);
+  cv::randu(noise, cv::Scalar::all(0), cv::Scalar::all(255));
+  cv::Mat doc(600, 450, CV_8UC3, cv::Scalar(255, 255, 255));
+  for (int y = 40; y < 580; y += 28) {
+    cv::putText(doc, "Patient report: lorem ipsum dolor sit amet", {20, y},
+                cv::FONT_HERSHEY_SIMPLEX, 0.5, cv::Scalar(20, 20, 20), 1);
+  }
+  for (const cv::Mat& m : {blank, noise, doc}) {
+    EXPECT_EQ(engine().screen_rgb(m).finding.decision, Decision::kNotALesion);
+  }
+}
+
+TEST(Engine, FewRealLesionsOfTheTestSplitAreRejected) {
+  const Dataset ds = open_dataset(testing::ham10000_dir().string());
+  const Split split = split_from_csv(ds, (testing::ham10000_dir() / "reference_split.csv").string());
+  int rejected = 0, n = 0;
+  for (std::size_t i : split.indices(Part::kTest)) {
+    rejected += engine().screen_rgb(load_image(ds, i)).finding.decision == Decision::kNotALesion;
+    ++n;
+  }
+  EXPECT_EQ(n, 1006);
+  EXPECT_LT(static_cast<double>(rejected) / n, 0.02) << rejected << " of " << n;
+}
+
+TEST(Engine, CalibrationReducesEceOnValidationData) {
+  const Dataset ds = open_dataset(testing::ham10000_dir().string());
+  const Split split = split_from_csv(ds, (testing::ham10000_dir() / "reference_split.csv").string());
+  std::vector<cv::Mat> images;
+  std::vector<int> labels;
+  for (std::size_t i : split.indices(Part::kVal)) {
+    images.push_back(load_image(ds, i));
+    labels.push_back(ds.samples[i].dx);
+  }
+  const Evaluation e = evaluate(engine().classifier(), images, labels, 1, 0, false);
+  EXPECT_LT(e.metrics.ece, e.ece_uncalibrated);
+  EXPECT_NE(engine().info().calibration.temperature, 1.0);
+}
+
+TEST(Engine, GradCamHasTheImageSizeAndFocusesOnTheLesion) {
+  const Dataset ds = open_dataset(testing::ham10000_dir().string());
+  double inside = 0, outside = 0, inside_area = 0, outside_area = 0;
+  int images = 0;
+  for (std::size_t i = 0; i < ds.samples.size(); i += 40) {  // 251 images across classes
+    const cv::Mat rgb = load_image(ds, i);
+    const ClassId top = engine().screen_rgb(rgb).finding.label;
+    const cv::Mat cam = grad_cam(engine().classifier(), rgb, top);
+    ASSERT_EQ(cam.size(), rgb.size());
+    cv::Mat mask = cv::imread((testing::ham10000_dir() / "masks" /
+                               (ds.samples[i].image_id + "_segmentation.png")).string(),
+                              cv::IMREAD_GRAYSCALE);
+    ASSERT_EQ(mask.size(), rgb.size());
+    cv::Mat in = mask > 127, out = mask <= 127;
+    inside += cv::sum(cam.mul(in / 255, 1.0, CV_32F))[0];
+    outside += cv::sum(cam.mul(out / 255, 1.0, CV_32F))[0];
+    inside_area += cv::countNonZero(in);
+    outside_area += cv::countNonZero(out);
+    ++images;
+  }
+  EXPECT_GT(images, 250);
+  EXPECT_GT(inside, outside) << "CAM mass inside " << inside << " outside " << outside;
+  EXPECT_GT(inside / inside_area, 1.5 * outside / outside_area);
+}
+
+}  // namespace
+}  // namespace skinscan
