@@ -42,16 +42,26 @@ void BM_TrainStep(benchmark::State& state, const std::string& arch) {
     std::vector<cv::Mat> batch;
     for (const auto& m : images) batch.push_back(augment(m, {}, rng));
     opt.zero_grad();
-    torch::Tensor loss = torch::nn::functional::cross_entropy(net->forward(to_tensor(batch, spec)), y);
+    torch::Tensor loss =
+        torch::nn::functional::cross_entropy(net->forward(to_tensor(batch, spec)), y);
     loss.backward();
     opt.step();
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
 
-BENCHMARK_CAPTURE(BM_TrainStep, seed_cnn, std::string("seed-cnn"))->Arg(2)->Unit(benchmark::kMillisecond)->MinTime(3);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_s, std::string("resnet-s"))->Arg(2)->Unit(benchmark::kMillisecond)->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_m, std::string("resnet-m"))->Arg(2)->Unit(benchmark::kMillisecond)->MinTime(5);
+BENCHMARK_CAPTURE(BM_TrainStep, seed_cnn, std::string("seed-cnn"))
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3);
+BENCHMARK_CAPTURE(BM_TrainStep, resnet_s, std::string("resnet-s"))
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(5);
+BENCHMARK_CAPTURE(BM_TrainStep, resnet_m, std::string("resnet-m"))
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(5);
 
 }  // namespace
 

@@ -12,6 +12,18 @@ namespace nn = torch::nn;
 
 namespace {
 
+// conv (no bias) followed by eval BatchNorm == conv with scaled weight and a bias.
+void fold_bn(nn::Conv2d& conv, nn::BatchNorm2d& bn) {
+  torch::NoGradGuard guard;
+  const torch::Tensor scale = bn->weight / torch::sqrt(bn->running_var + bn->options.eps());
+  conv->weight.mul_(scale.view({-1, 1, 1, 1}));
+  torch::Tensor bias = bn->bias - bn->running_mean * scale;
+  if (conv->bias.defined()) bias = bias + conv->bias * scale;
+  // Conv2d registers an undefined "bias" when built without one; the member is what
+  // forward() reads, and this serving copy is never saved, so setting it is enough.
+  conv->bias = bias;
+}
+
 constexpr long kClassesOut = static_cast<long>(kNumClasses);
 
 // The seed article's Keras network, layer for layer (Keras flattens HWC, we flatten CHW:
@@ -61,7 +73,19 @@ struct BasicBlockImpl : nn::Module {
       down_bn = register_module("down_bn", nn::BatchNorm2d(out));
     }
   }
+  bool fused = false;
+
+  void fuse() {
+    fold_bn(conv1, bn1);
+    fold_bn(conv2, bn2);
+    if (down) fold_bn(down, down_bn);
+    fused = true;
+  }
   torch::Tensor forward(torch::Tensor x) {
+    if (fused) {
+      torch::Tensor y = conv2(torch::relu(conv1(x)));
+      return torch::relu(y + (down ? down(x) : x));
+    }
     torch::Tensor y = torch::relu(bn1(conv1(x)));
     y = bn2(conv2(y));
     return torch::relu(y + (down ? down_bn(down(x)) : x));
@@ -89,8 +113,18 @@ struct ResNetSImpl : NetImpl {
     register_module("drop", drop);
     fc = register_module("fc", nn::Linear(in, kClassesOut));
   }
+  bool fused = false;
+
+  void fuse_for_inference() override {
+    if (fused) return;
+    eval();
+    fold_bn(stem, stem_bn);
+    for (std::size_t i = 0; i < stages->size(); ++i) stages[i]->as<BasicBlockImpl>()->fuse();
+    fused = true;
+  }
   std::pair<torch::Tensor, torch::Tensor> forward_with_features(torch::Tensor x) override {
-    torch::Tensor f = stages->forward(torch::relu(stem_bn(stem(x))));
+    torch::Tensor s = stem(x);
+    torch::Tensor f = stages->forward(torch::relu(fused ? s : stem_bn(s)));
     torch::Tensor pooled = f.mean({2, 3});
     return {f, fc(drop(pooled))};
   }

@@ -25,6 +25,9 @@ struct NetImpl : torch::nn::Module {
   virtual torch::Tensor forward(torch::Tensor x) = 0;
   // Last convolutional feature map [N,C,h,w] and the logits computed from it (Grad-CAM).
   virtual std::pair<torch::Tensor, torch::Tensor> forward_with_features(torch::Tensor x) = 0;
+  // Folds every eval-mode BatchNorm into the convolution before it (same outputs, fewer
+  // ops). Irreversible: only for serving copies that are never trained or exported.
+  virtual void fuse_for_inference() {}
 };
 using Net = std::shared_ptr<NetImpl>;
 

@@ -12,6 +12,7 @@ std::shared_ptr<const Engine> Engine::load(const std::string& model_dir, EngineO
 
 Engine::Engine(Classifier model, LesionDetector detector, EngineOptions o)
     : model_(std::move(model)), detector_(std::move(detector)), options_(o) {
+  model_.net()->fuse_for_inference();  // serving copy: BatchNorm folded into convolutions
   rule_.threshold = o.threshold.value_or(model_.info().threshold);
   rule_.refer_risk = o.refer_risk.value_or(model_.info().refer_threshold);
   if (!(rule_.threshold > 0 && rule_.threshold <= 1) ||
