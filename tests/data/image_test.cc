@@ -124,6 +124,26 @@ TEST(Image, ReducedJpegDecodeKeepsAtLeastMinSide) {
   EXPECT_GE(quarter.rows, 100);
 }
 
+TEST(Image, ExifOrientationIsApplied) {
+  // Insert an APP1 Exif segment with Orientation = 6 ("rotate 90 clockwise") after SOI.
+  const Bytes jpeg = sample_jpeg();
+  const std::uint8_t exif[] = {0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0,
+                               'I', 'I', 0x2A, 0x00, 0x08, 0x00, 0x00, 0x00,  // TIFF header
+                               0x01, 0x00,                                    // one entry
+                               0x12, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00,
+                               0x00, 0x00, 0x00, 0x00};                       // no next IFD
+  Bytes rotated(jpeg.begin(), jpeg.begin() + 2);
+  rotated.insert(rotated.end(), std::begin(exif), std::end(exif));
+  rotated.insert(rotated.end(), jpeg.begin() + 2, jpeg.end());
+  const cv::Mat upright = decode_rgb(jpeg);
+  const cv::Mat turned = decode_rgb(rotated);
+  ASSERT_EQ(turned.cols, 150);
+  ASSERT_EQ(turned.rows, 200);
+  cv::Mat expected;
+  cv::rotate(upright, expected, cv::ROTATE_90_CLOCKWISE);
+  EXPECT_EQ(cv::norm(turned, expected, cv::NORM_INF), 0.0);
+}
+
 TEST(Image, ErrorsNameTheFile) {
   try {
     read_image_rgb("/nonexistent/a.jpg");
