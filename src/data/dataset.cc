@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "data/csv.h"
+#include "data/fingerprint.h"
 #include "data/metadata.h"
 #include "data/parallel.h"
 #include "data/progress.h"
@@ -22,14 +23,6 @@ constexpr const char* kPart2 = "HAM10000_images_part_2";
 constexpr int kHmnistSide = 28;
 constexpr std::size_t kHmnistPixels = kHmnistSide * kHmnistSide * 3;
 constexpr std::size_t kMissingShown = 5;
-
-std::uint64_t fnv1a(std::uint64_t h, std::string_view s) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
 
 // Points each sample at <dir>/<image_id>.jpg (first dir that has it); reports missing ones.
 void attach_images(std::vector<Sample>& samples, const std::vector<fs::path>& dirs,
@@ -101,12 +94,7 @@ std::string Dataset::fingerprint() const {
   for (const Sample& s : samples) {
     keys.push_back(s.image_id + '\t' + s.lesion_id + '\t' + std::string(class_code(s.dx)));
   }
-  std::sort(keys.begin(), keys.end());
-  std::uint64_t h = 14695981039346656037ULL;
-  for (const auto& k : keys) h = fnv1a(fnv1a(h, k), "\n");
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  return fingerprint_of(std::move(keys));
 }
 
 Dataset read_hmnist(const std::string& csv_path) {

@@ -10,6 +10,7 @@
 
 #include "data/csv.h"
 #include "data/error.h"
+#include "data/fingerprint.h"
 
 namespace skinscan {
 
@@ -54,11 +55,6 @@ void deal(const std::vector<Lesion>& lesions, double fraction, std::uint64_t see
   }
 }
 
-std::uint64_t fnv(std::uint64_t h, std::string_view s) {
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
-  return h;
-}
-
 std::vector<std::size_t> all_indices(std::size_t n) {
   std::vector<std::size_t> v(n);
   for (std::size_t i = 0; i < n; ++i) v[i] = i;
@@ -91,12 +87,7 @@ std::string Split::fingerprint() const {
   for (std::size_t i = 0; i < image_ids.size(); ++i) {
     keys.push_back(image_ids[i] + ":" + part_name(parts[i]));
   }
-  std::sort(keys.begin(), keys.end());
-  std::uint64_t h = 14695981039346656037ULL;
-  for (const auto& k : keys) h = fnv(fnv(h, k), "\n");
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  return fingerprint_of(std::move(keys));
 }
 
 void carve_validation(const Dataset& ds, Split& split, double val_fraction, std::uint64_t seed) {
