@@ -116,7 +116,9 @@ void add_evaluate_command(CLI::App& app) {
   cmd->add_option("--model", o->model, "Model directory")->capture_default_str();
   cmd->add_option("--data", o->data, "Dataset (with --split)");
   cmd->add_option("--split", o->split, "Split file; its --part is scored");
-  cmd->add_option("--part", o->part, "train, val or test")->capture_default_str();
+  cmd->add_option("--part", o->part, "train, val or test")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"train", "val", "test"}));
   cmd->add_option("--images", o->images, "Folder of <image_id>.jpg (any size)");
   cmd->add_option("--labels", o->labels, "CSV with image_id,dx for --images");
   cmd->add_option("--out", o->out, "Also write confusion_matrix.png and per_class.md here");

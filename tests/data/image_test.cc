@@ -127,11 +127,11 @@ TEST(Image, ReducedJpegDecodeKeepsAtLeastMinSide) {
 TEST(Image, ExifOrientationIsApplied) {
   // Insert an APP1 Exif segment with Orientation = 6 ("rotate 90 clockwise") after SOI.
   const Bytes jpeg = sample_jpeg();
-  const std::uint8_t exif[] = {0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0,
-                               'I', 'I', 0x2A, 0x00, 0x08, 0x00, 0x00, 0x00,  // TIFF header
-                               0x01, 0x00,                                    // one entry
-                               0x12, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00,
-                               0x00, 0x00, 0x00, 0x00};                       // no next IFD
+  const std::uint8_t exif[] = {0xFF, 0xE1, 0x00, 0x22, 'E',  'x',  'i',  'f',  0,
+                               0,    'I',  'I',  0x2A, 0x00, 0x08, 0x00, 0x00, 0x00,  // TIFF header
+                               0x01, 0x00,                                            // one entry
+                               0x12, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x06,
+                               0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};  // no next IFD
   Bytes rotated(jpeg.begin(), jpeg.begin() + 2);
   rotated.insert(rotated.end(), std::begin(exif), std::end(exif));
   rotated.insert(rotated.end(), jpeg.begin() + 2, jpeg.end());
