@@ -117,11 +117,7 @@ void add_fit_detector_command(CLI::App& app) {
     const Split split = align_split(load_split(o->split), ds);
     auto features_of = [&](Part part, std::vector<int>* labels) {
       const auto idx = split.indices(part);
-      std::vector<cv::Mat> imgs(idx.size());
-      parallel_for(idx.size(), [&](std::size_t k) {
-        imgs[k] = resize_for_model(load_image(ds, idx[k], {}, min_decode_side(model.info().input)),
-                                   model.info().input);
-      });
+      const std::vector<cv::Mat> imgs = load_model_inputs(ds, idx, model.info().input);
       std::vector<torch::Tensor> parts;
       for (std::size_t b = 0; b < imgs.size(); b += 256) {
         std::vector<cv::Mat> batch(

@@ -156,13 +156,14 @@ ImageHeader read_image_header(Bytes b) {
   }
 }
 
-cv::Mat decode_rgb(Bytes b, const ImageLimits& limits, int min_side) {
+cv::Mat decode_rgb(Bytes b, const ImageLimits& limits, int min_side, ImageHeader* header) {
   if (b.empty()) throw ImageError("empty", "image is empty (0 bytes)");
   if (b.size() > limits.max_bytes) {
     throw ImageError("too_large", "image is " + std::to_string(b.size()) + " bytes; the limit is " +
                                       std::to_string(limits.max_bytes));
   }
   const ImageHeader h = read_image_header(b);
+  if (header) *header = h;
   if (h.width <= 0 || h.height <= 0) corrupt("zero width or height");
   if (h.width > limits.max_side || h.height > limits.max_side ||
       std::int64_t{h.width} * h.height > limits.max_pixels) {

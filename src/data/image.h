@@ -56,8 +56,9 @@ ImageHeader read_image_header(std::span<const std::uint8_t> bytes);
 
 // Decodes to RGB. `min_side` > 0 lets JPEGs be decoded at a reduced DCT scale (1/2,
 // 1/4, 1/8) as long as both sides stay >= min_side: the fast path for model input.
+// `header`, when given, receives the parsed header (so callers need not parse it again).
 cv::Mat decode_rgb(std::span<const std::uint8_t> bytes, const ImageLimits& limits = {},
-                   int min_side = 0);
+                   int min_side = 0, ImageHeader* header = nullptr);
 
 // Reads a whole file (throws ImageError "empty"/"too_large", DataError if unreadable).
 std::vector<std::uint8_t> read_file_bytes(const std::string& path, std::size_t max_bytes);

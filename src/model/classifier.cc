@@ -18,11 +18,6 @@ Classifier Classifier::load(const std::string& dir) {
   return Classifier(std::move(info), std::move(net));
 }
 
-torch::Tensor Classifier::logits(const torch::Tensor& batch) const {
-  torch::NoGradGuard no_grad;
-  return net_->forward(batch);
-}
-
 std::pair<torch::Tensor, torch::Tensor> Classifier::features_and_logits(
     const torch::Tensor& batch) const {
   torch::NoGradGuard no_grad;
@@ -37,19 +32,24 @@ torch::Tensor Classifier::batch(const std::vector<cv::Mat>& rgb) const {
   return to_tensor(sized, info_.input);
 }
 
-torch::Tensor Classifier::logits(const std::vector<cv::Mat>& rgb, int tta) const {
-  const torch::Tensor x = batch(rgb);
+torch::Tensor Classifier::with_flip_views(const torch::Tensor& x, const torch::Tensor& identity,
+                                          int tta) const {
+  if (tta <= 1) return identity;
   torch::NoGradGuard no_grad;
-  if (tta <= 1) return net_->forward(x);
-  // Views: identity and horizontal flip (tta 2); plus vertical flip and both (tta >= 4).
-  std::vector<torch::Tensor> views = {x, x.flip({3})};
+  std::vector<torch::Tensor> views = {x.flip({3})};
   if (tta >= 4) {
     views.push_back(x.flip({2}));
     views.push_back(x.flip({2, 3}));
   }
-  torch::Tensor sum = torch::zeros({x.size(0), static_cast<long>(kNumClasses)});
+  torch::Tensor sum = identity.clone();
   for (const auto& v : views) sum += net_->forward(v);
-  return sum / static_cast<double>(views.size());
+  return sum / static_cast<double>(views.size() + 1);
+}
+
+torch::Tensor Classifier::logits(const std::vector<cv::Mat>& rgb, int tta) const {
+  const torch::Tensor x = batch(rgb);
+  torch::NoGradGuard no_grad;
+  return with_flip_views(x, net_->forward(x), tta);
 }
 
 torch::Tensor Classifier::probabilities(const std::vector<cv::Mat>& rgb, int tta) const {

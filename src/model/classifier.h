@@ -30,12 +30,14 @@ class Classifier {
   const ModelInfo& info() const { return info_; }
   const Net& net() const { return net_; }
 
-  // Raw logits of a normalised batch [N,3,H,W], eval mode, no gradients.
-  torch::Tensor logits(const torch::Tensor& batch) const;
   // Logits of any-size RGB images; `tta` averages logits over flips (1, 2 or 4 views).
   torch::Tensor logits(const std::vector<cv::Mat>& rgb, int tta = 1) const;
   // Pooled last-layer features [N,D] and logits [N,7] of a normalised batch (no gradients).
   std::pair<torch::Tensor, torch::Tensor> features_and_logits(const torch::Tensor& batch) const;
+  // Averages `identity` (the logits of `batch` itself) with those of its flipped views:
+  // horizontal flip for tta 2, plus vertical and both flips for tta >= 4.
+  torch::Tensor with_flip_views(const torch::Tensor& batch, const torch::Tensor& identity,
+                                int tta) const;
   // Normalised batch of any-size RGB images (resize_for_model + to_tensor).
   torch::Tensor batch(const std::vector<cv::Mat>& rgb) const;
   // Calibrated probabilities [N,7] of any-size RGB images.

@@ -4,6 +4,9 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "data/parallel.h"
+#include "data/progress.h"
+
 namespace skinscan {
 
 cv::Mat resize_for_model(const cv::Mat& rgb, const InputSpec& spec) {
@@ -46,5 +49,17 @@ torch::Tensor to_tensor(const std::vector<cv::Mat>& images, const InputSpec& spe
 }
 
 int min_decode_side(const InputSpec& spec) { return std::max(spec.width, spec.height); }
+
+std::vector<cv::Mat> load_model_inputs(const Dataset& ds, const std::vector<std::size_t>& indices,
+                                       const InputSpec& spec, bool progress) {
+  std::vector<cv::Mat> out(indices.size());
+  Progress bar("Loading images", indices.size());
+  const bool show = progress && bar.enabled();
+  parallel_for(indices.size(), [&](std::size_t k) {
+    out[k] = resize_for_model(load_image(ds, indices[k], {}, min_decode_side(spec)), spec);
+    if (show) bar.advance();
+  });
+  return out;
+}
 
 }  // namespace skinscan

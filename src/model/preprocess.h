@@ -11,7 +11,9 @@
 #include <vector>
 
 #include <torch/torch.h>
+
 #include <opencv2/core.hpp>
+#include "data/dataset.h"
 
 namespace skinscan {
 
@@ -31,5 +33,10 @@ torch::Tensor to_tensor(const std::vector<cv::Mat>& images, const InputSpec& spe
 // The smallest side a JPEG may be DCT-downscaled to and still be resized (not upscaled)
 // to the model input: lets decode_rgb skip most of the work for large uploads.
 int min_decode_side(const InputSpec& spec);
+
+// Decodes (reduced-size where possible) and resizes the dataset images at `indices` on all
+// cores, with a progress bar on a terminal; result aligned with `indices`.
+std::vector<cv::Mat> load_model_inputs(const Dataset& ds, const std::vector<std::size_t>& indices,
+                                       const InputSpec& spec, bool progress = true);
 
 }  // namespace skinscan

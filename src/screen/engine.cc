@@ -26,8 +26,8 @@ cv::Mat Engine::decode(std::span<const std::uint8_t> bytes) const {
 }
 
 Screening Engine::screen(std::span<const std::uint8_t> bytes) const {
-  const ImageHeader h = read_image_header(bytes);
-  Screening s = screen_rgb(decode_rgb(bytes, options_.limits, min_decode_side(info().input)));
+  ImageHeader h;
+  Screening s = screen_rgb(decode_rgb(bytes, options_.limits, min_decode_side(info().input), &h));
   s.width = h.width;
   s.height = h.height;
   s.format = format_name(h.format);
@@ -40,7 +40,7 @@ Screening Engine::screen_rgb(const cv::Mat& rgb) const {
   s.height = rgb.rows;
   const torch::Tensor x = model_.batch({rgb});
   auto [features, logits] = model_.features_and_logits(x);
-  if (options_.tta > 1) logits = model_.logits({rgb}, options_.tta);
+  logits = model_.with_flip_views(x, logits, options_.tta);  // identity view not run twice
   const torch::Tensor p = calibrate(logits, info().calibration).to(torch::kFloat64).contiguous();
   ClassProbs probs;
   std::copy_n(p.data_ptr<double>(), kNumClasses, probs.begin());

@@ -9,7 +9,6 @@
 #include <random>
 #include <sstream>
 
-#include "data/parallel.h"
 #include "data/progress.h"
 #include "eda/charts.h"
 #include "train/calibrate.h"
@@ -26,13 +25,11 @@ struct LabelledImages {
   std::vector<int> labels;
 };
 
-LabelledImages gather(const Dataset& ds, const std::vector<cv::Mat>& sized,
-                      const std::vector<std::size_t>& idx) {
-  LabelledImages out;
-  for (std::size_t i : idx) {
-    out.images.push_back(sized[i]);
-    out.labels.push_back(ds.samples[i].dx);
-  }
+// Decodes and resizes the images of one part once (both cores); augmentation works on these.
+LabelledImages load_part(const Dataset& ds, const std::vector<std::size_t>& idx,
+                         const InputSpec& spec, bool progress) {
+  LabelledImages out{load_model_inputs(ds, idx, spec, progress), {}};
+  for (std::size_t i : idx) out.labels.push_back(ds.samples[i].dx);
   return out;
 }
 
@@ -159,23 +156,9 @@ Classifier train_model(const Dataset& ds, const Split& split, const TrainOptions
     throw std::invalid_argument("the split needs train and validation images");
   }
 
-  // Decode and resize every image once (both cores); augmentation works on these.
-  std::vector<std::size_t> used = train_idx;
-  used.insert(used.end(), val_idx.begin(), val_idx.end());
-  used.insert(used.end(), test_idx.begin(), test_idx.end());
-  std::vector<cv::Mat> sized(ds.samples.size());
-  {
-    Progress bar("Loading images", used.size());
-    const bool show = o.progress && bar.enabled();
-    parallel_for(used.size(), [&](std::size_t k) {
-      const std::size_t i = used[k];
-      sized[i] = resize_for_model(load_image(ds, i, {}, min_decode_side(info.input)), info.input);
-      if (show) bar.advance();
-    });
-  }
-  const LabelledImages train = gather(ds, sized, train_idx);
-  const LabelledImages val = gather(ds, sized, val_idx);
-  const LabelledImages test = gather(ds, sized, test_idx);
+  const LabelledImages train = load_part(ds, train_idx, info.input, o.progress);
+  const LabelledImages val = load_part(ds, val_idx, info.input, o.progress);
+  const LabelledImages test = load_part(ds, test_idx, info.input, o.progress);
 
   // Class prior of the training images.
   std::vector<int> counts(kNumClasses, 0);
