@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   skinscan::cli::add_fit_detector_command(app);
   skinscan::cli::add_bench_command(app);
   skinscan::cli::add_export_command(app);
+  skinscan::cli::add_serve_command(app);
+  skinscan::cli::add_notify_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,119 @@
+// SkinScan's database: screenings and their WhatsApp notification rows, in SQLite
+// (WAL journal, foreign keys on, versioned migrations applied at open).
+//
+// Contracts:
+//  - create_screening() writes the screening and one notification row per recipient in ONE
+//    transaction: either all rows exist afterwards or none.
+//  - Every method is thread-safe (one connection guarded by a mutex, busy timeout set), so
+//    the web workers and the notify sender share one Store.
+//  - Secrets are never stored; phone numbers are stored normalised (E.164).
+//  - Errors throw StoreError with a message naming the database file and the operation.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "notify/outbox.h"
+
+struct sqlite3;
+
+namespace skinscan::store {
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct NotificationRow {
+  std::int64_t id = 0;
+  std::int64_t screening_id = 0;
+  notify::Recipient recipient = notify::Recipient::kPatient;
+  std::string to;  // E.164
+  notify::Status status = notify::Status::kPending;
+  int attempts = 0;
+  std::string twilio_sid;
+  std::string error_code, error_message;  // last failure reason (also for retries)
+  std::string next_attempt_at;            // ISO 8601 UTC, empty when not pending
+  std::string created_at, updated_at;     // ISO 8601 UTC
+};
+
+struct NewScreening {
+  std::string patient_name, patient_phone;  // phone in E.164
+  std::string doctor_name, doctor_phone;
+  std::string image_sha256;  // content hash = stored file name (without extension)
+  std::string image_format;  // jpeg | png | webp
+  int image_width = 0, image_height = 0;
+  std::string label;     // class code of the top class
+  std::string decision;  // diagnosis | no_disease | not_a_lesion
+  std::string finding;   // decision in words
+  double confidence = 0;
+  double malignancy_risk = 0;
+  bool refer = false;
+  std::string result_json;  // the engine's full JSON result
+  std::string model_version;
+};
+
+struct ScreeningRow : NewScreening {
+  std::int64_t id = 0;
+  std::string reference;                       // "SS-" + zero-padded id, e.g. "SS-000042"
+  std::string created_at;                      // ISO 8601 UTC
+  std::vector<NotificationRow> notifications;  // patient first, then doctor
+};
+
+struct Page {
+  std::vector<ScreeningRow> items;  // newest first
+  std::int64_t total = 0;           // matching rows in all pages
+  int page = 1, page_size = 20;
+};
+
+struct Counts {  // for /metrics
+  std::vector<std::pair<std::string, std::int64_t>> screenings_by_decision;
+  std::vector<std::pair<std::string, std::int64_t>> notifications_by_status;
+};
+
+class Store final : public notify::Outbox {
+ public:
+  // Opens (creating if needed) the database file and applies pending migrations.
+  explicit Store(const std::string& path);
+  ~Store() override;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  int schema_version() const;
+  const std::string& path() const { return path_; }
+
+  // `initial` is the status of both notification rows: pending when Twilio is configured,
+  // not_configured otherwise. Returns the complete row (with notifications).
+  ScreeningRow create_screening(const NewScreening& s, notify::Status initial);
+  std::optional<ScreeningRow> get_screening(std::int64_t id);
+  // `query` matches patient name (case-insensitive substring) or phone (substring of the
+  // E.164 number, digits only compared); empty matches everything. page >= 1.
+  Page list_screenings(const std::string& query, int page, int page_size = 20);
+  std::vector<NotificationRow> list_notifications(std::optional<notify::Status> status);
+  Counts counts();
+
+  // notify::Outbox
+  std::vector<notify::OutboxMessage> claim_due(notify::Clock::time_point now, int limit,
+                                               bool include_in_flight) override;
+  std::optional<notify::Clock::time_point> next_due() override;
+  void mark_accepted(std::int64_t id, const std::string& sid, notify::Status status) override;
+  void mark_retry(std::int64_t id, notify::Clock::time_point next_attempt,
+                  const std::string& reason) override;
+  void mark_failed(std::int64_t id, const std::string& code, const std::string& message) override;
+  bool apply_callback(const std::string& sid, notify::Status status, const std::string& error_code,
+                      const std::string& error_message) override;
+  int activate_unconfigured(bool expire) override;
+  int requeue_screening(std::int64_t screening_id) override;
+
+ private:
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  mutable std::mutex mu_;
+};
+
+}  // namespace skinscan::store
