@@ -1,5 +1,7 @@
 #include "model/nets.h"
 
+#include "model/explain.h"
+
 #include <stdexcept>
 
 #include <torch/script.h>
@@ -129,6 +131,17 @@ struct ResNetSImpl : NetImpl {
     return {f, fc(drop(pooled))};
   }
   torch::Tensor forward(torch::Tensor x) override { return forward_with_features(x).second; }
+  // The second stage's output (1/4 of the input resolution) and the logits.
+  std::pair<torch::Tensor, torch::Tensor> forward_with_stage(torch::Tensor x, std::size_t k) {
+    torch::Tensor s = stem(x);
+    torch::Tensor f = torch::relu(fused ? s : stem_bn(s));
+    torch::Tensor kept;
+    for (std::size_t i = 0; i < stages->size(); ++i) {
+      f = stages[i]->as<BasicBlockImpl>()->forward(f);
+      if (i == k) kept = f;
+    }
+    return {kept, fc(drop(f.mean({2, 3})))};
+  }
 };
 
 // A TorchScript feature extractor with a new linear head. The scripted module's parameters
@@ -232,6 +245,11 @@ Net make_net(const std::string& arch, const InputSpec& input, const std::string&
   }
   if (arch == "resnet-s") return std::make_shared<ResNetSImpl>(std::vector<long>{24, 48, 96, 192});
   return std::make_shared<ResNetSImpl>(std::vector<long>{32, 64, 128, 256});
+}
+
+std::pair<torch::Tensor, torch::Tensor> forward_for_explanation(NetImpl& net, torch::Tensor x) {
+  if (auto* r = dynamic_cast<ResNetSImpl*>(&net)) return r->forward_with_stage(x, 1);
+  return net.forward_with_features(x);
 }
 
 }  // namespace skinscan

@@ -2,18 +2,21 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "model/explain.h"
+
 namespace skinscan {
 
 cv::Mat grad_cam(const Classifier& model, const cv::Mat& rgb, ClassId cls) {
   const torch::Tensor x = model.batch({rgb});
   torch::AutoGradMode grad_on(true);
-  auto [f, logits] = model.net()->forward_with_features(x);
+  auto [f, logits] = forward_for_explanation(*model.net(), x);
   if (f.dim() != 4)
     throw std::invalid_argument("this network has no spatial feature map for Grad-CAM");
   // autograd::grad returns the gradient without touching parameters' .grad: thread-safe.
   const torch::Tensor g = torch::autograd::grad({logits[0][cls]}, {f})[0];
-  const torch::Tensor w = g.mean({2, 3}, /*keepdim=*/true);
-  torch::Tensor cam = torch::relu((w * f).sum(1))[0].detach().to(torch::kFloat32).contiguous();
+  // LayerCAM: each location weighted by its own positive gradient (not the channel mean).
+  torch::Tensor cam =
+      torch::relu((torch::relu(g) * f).sum(1))[0].detach().to(torch::kFloat32).contiguous();
   const double peak = cam.max().item<double>();
   if (peak > 0) cam = cam / peak;
   cv::Mat small(static_cast<int>(cam.size(0)), static_cast<int>(cam.size(1)), CV_32F,

@@ -1,6 +1,10 @@
-// Grad-CAM explanation (Selvaraju et al. 2017): the gradient of the chosen class's logit
-// with respect to the last convolutional feature map weights that map's channels; the
-// positive part of the weighted sum, upsampled to the image, shows where the evidence is.
+// Class-activation explanation, LayerCAM (Jiang et al. 2021, a Grad-CAM refinement): the
+// gradient of the chosen class's logit with respect to a convolutional feature map (see
+// model/explain.h: 1/4 resolution for residual nets) weights every location of that map by
+// its own positive gradient; the positive channel sum, upsampled to the image, shows where
+// the evidence is. Measured on 251 HAM10000 images with lesion masks (mask area 26%):
+// Grad-CAM on the last 6x5 map put 39% of its mass inside the lesions, LayerCAM on the
+// 24x18 map 53% (docs/benchmarks.md).
 #pragma once
 
 #include <opencv2/core.hpp>

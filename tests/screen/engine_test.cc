@@ -2,6 +2,7 @@
 #include "screen/engine.h"
 #include "screen/heatmap.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -166,10 +167,12 @@ TEST(Engine, GradCamHasTheImageSizeAndFocusesOnTheLesion) {
     ++images;
   }
   EXPECT_GT(images, 250);
-  // Per pixel, the CAM is at least 1.5x denser on the lesion than on the surrounding skin.
-  // (Measured with the shipped model: 38% of the total mass lies inside the masks, which
-  // cover less of the image; the stricter "more mass inside than outside" is not met yet.)
-  EXPECT_GT(inside / inside_area, 1.5 * outside / outside_area)
+  std::printf("CAM mass inside lesion masks: %.3f (mask area %.3f)\n", inside / (inside + outside),
+              inside_area / (inside_area + outside_area));
+  // More of the CAM's mass lies inside the lesion masks (26% of the image area) than
+  // outside them, and per pixel it is at least twice as dense on the lesion.
+  EXPECT_GT(inside, outside) << "CAM mass inside " << inside << " outside " << outside;
+  EXPECT_GT(inside / inside_area, 2.0 * outside / outside_area)
       << "CAM mass inside " << inside << " outside " << outside;
 }
 
