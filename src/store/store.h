@@ -89,15 +89,30 @@ class Store final : public notify::Outbox {
 
   // `initial` is the status of both notification rows: pending when Twilio is configured,
   // not_configured otherwise. Returns the complete row (with notifications).
+  // Validates first and throws StoreError naming the field (never echoing its value):
+  // names 1-100 code points of valid UTF-8; phones E.164 ("+" and 2-15 digits);
+  // image_sha256 64 lower-case hex digits; image_format jpeg|png|webp; width, height > 0;
+  // decision diagnosis|no_disease|not_a_lesion; confidence, malignancy_risk in [0, 1] (float
+  // rounding up to 1e-4 outside is clamped);
+  // result_json valid JSON; initial pending|not_configured.
   ScreeningRow create_screening(const NewScreening& s, notify::Status initial);
   std::optional<ScreeningRow> get_screening(std::int64_t id);
-  // `query` matches patient name (case-insensitive substring) or phone (substring of the
-  // E.164 number, digits only compared); empty matches everything. page >= 1.
+  // `query` (trimmed) matches patient name (case-insensitive substring: ASCII, Latin-1,
+  // Latin Extended-A, Greek and Cyrillic letters fold; other scripts and emoji match
+  // exactly) or, when it holds only digits and + - ( ) . space, the patient's phone (its
+  // digits a substring of the E.164 digits). Empty matches everything. Newest first
+  // (created_at, then id, descending). page < 1 reads as 1; page_size is clamped to 1..100.
   Page list_screenings(const std::string& query, int page, int page_size = 20);
   std::vector<NotificationRow> list_notifications(std::optional<notify::Status> status);
   Counts counts();
 
-  // notify::Outbox
+  // notify::Outbox. claim_due() returns rows in `sending` first (include_in_flight), then
+  // pending rows by next_attempt_at; OutboxMessage::created_at is when the row's current
+  // delivery began (screening creation, activate_unconfigured() or requeue_screening()),
+  // so a sender's retry deadline counts from there. mark_retry() only moves a row that is
+  // sending or pending, mark_failed() any non-final row, mark_accepted() records the sid
+  // always and the status only if advances(); rows that vanished are ignored. A sid already
+  // used by another row makes mark_accepted() throw StoreError (twilio_sid is UNIQUE).
   std::vector<notify::OutboxMessage> claim_due(notify::Clock::time_point now, int limit,
                                                bool include_in_flight) override;
   std::optional<notify::Clock::time_point> next_due() override;

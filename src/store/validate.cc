@@ -1,0 +1,70 @@
+#include "store/validate.h"
+
+#include <cmath>
+
+#include "store/name_fold.h"
+
+namespace skinscan::store {
+namespace {
+
+constexpr std::size_t kMaxNameCodePoints = 100;  // the API's limit (names after trimming)
+
+std::size_t code_points(const std::string& utf8) {
+  std::size_t n = 0;
+  for (char c : utf8) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+bool is_hex_sha256(const std::string& s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+// Probabilities summed in float may overshoot [0, 1] by rounding; the store clamps those.
+bool unit_interval(double x) {
+  return std::isfinite(x) && x >= -kProbabilitySlack && x <= 1 + kProbabilitySlack;
+}
+
+}  // namespace
+
+bool is_e164(const std::string& phone) {
+  if (phone.size() < 3 || phone.size() > 16 || phone[0] != '+' || phone[1] == '0') return false;
+  return digits_only(phone).size() == phone.size() - 1;
+}
+
+void check_new_screening(const NewScreening& s, notify::Status initial, const std::string& path) {
+  auto bad = [&](const std::string& field, const std::string& why) {
+    throw StoreError("store " + path + ": create screening: invalid " + field + ": " + why);
+  };
+  for (const auto& [field, name] :
+       {std::pair<const char*, const std::string*>{"patient_name", &s.patient_name},
+        {"doctor_name", &s.doctor_name}}) {
+    if (name->empty()) bad(field, "empty");
+    if (!valid_utf8(*name)) bad(field, "not valid UTF-8");
+    if (code_points(*name) > kMaxNameCodePoints) bad(field, "longer than 100 characters");
+  }
+  if (!is_e164(s.patient_phone)) bad("patient_phone", "not an E.164 number (+ and digits)");
+  if (!is_e164(s.doctor_phone)) bad("doctor_phone", "not an E.164 number (+ and digits)");
+  if (!is_hex_sha256(s.image_sha256)) bad("image_sha256", "not 64 lower-case hex digits");
+  if (s.image_format != "jpeg" && s.image_format != "png" && s.image_format != "webp") {
+    bad("image_format", "not jpeg, png or webp");
+  }
+  if (s.image_width <= 0 || s.image_height <= 0) bad("image size", "width and height must be > 0");
+  if (s.decision != "diagnosis" && s.decision != "no_disease" && s.decision != "not_a_lesion") {
+    bad("decision", "not diagnosis, no_disease or not_a_lesion");
+  }
+  if (!unit_interval(s.confidence)) bad("confidence", "not in [0, 1]");
+  if (!unit_interval(s.malignancy_risk)) bad("malignancy_risk", "not in [0, 1]");
+  if (s.result_json.empty()) bad("result_json", "empty");
+  for (const auto* text : {&s.label, &s.finding, &s.model_version, &s.result_json}) {
+    if (!valid_utf8(*text)) bad("text field", "not valid UTF-8");
+  }
+  if (initial != notify::Status::kPending && initial != notify::Status::kNotConfigured) {
+    bad("initial status", "must be pending or not_configured");
+  }
+}
+
+}  // namespace skinscan::store
