@@ -159,7 +159,7 @@ void add_fit_detector_command(CLI::App& app) {
 void add_bench_command(CLI::App& app) {
   struct Opts {
     std::string model = default_model_dir(), images;
-    int threads = 1, repeat = 5;
+    int threads = 1, repeat = 5, tta = 1;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* bench = app.add_subcommand("bench", "Benchmarks");
@@ -170,9 +170,14 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--model", o->model)->capture_default_str();
   cmd->add_option("--threads", o->threads, "Torch threads")->capture_default_str();
   cmd->add_option("--repeat", o->repeat, "Passes over the images")->capture_default_str();
+  cmd->add_option("--tta", o->tta, "Flip views averaged: 1, 2 or 4")
+      ->check(CLI::IsMember({1, 2, 4}))
+      ->capture_default_str();
   cmd->callback([o] {
     torch::set_num_threads(o->threads);
-    const auto engine = Engine::load(o->model);
+    EngineOptions eo;
+    eo.tta = o->tta;
+    const auto engine = Engine::load(o->model, eo);
     std::vector<std::vector<std::uint8_t>> files;
     for (const auto& e : fs::directory_iterator(o->images)) {
       if (e.is_regular_file()) files.push_back(read_file_bytes(e.path().string(), 20u << 20));
@@ -194,13 +199,10 @@ void add_bench_command(CLI::App& app) {
     auto q = [&](double p) {
       return ms[static_cast<std::size_t>(p * static_cast<double>(ms.size() - 1))];
     };
-    nlohmann::ordered_json j = {{"images", files.size()},
-                                {"runs", ms.size()},
-                                {"threads", o->threads},
-                                {"median_ms", q(0.5)},
-                                {"p95_ms", q(0.95)},
-                                {"min_ms", ms.front()},
-                                {"model", engine->info().version}};
+    nlohmann::ordered_json j = {{"images", files.size()}, {"runs", ms.size()},
+                                {"threads", o->threads},  {"tta", o->tta},
+                                {"median_ms", q(0.5)},    {"p95_ms", q(0.95)},
+                                {"min_ms", ms.front()},   {"model", engine->info().version}};
     std::cout << j.dump(2) << std::endl;
   });
 }
