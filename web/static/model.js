@@ -1,0 +1,242 @@
+// The model card, read from GET /api/v1/model (the loaded model's model.json): architecture,
+// version, data and split fingerprints, metrics with 95% CIs, per-class figures, confusion
+// matrix, calibration, decision threshold and refer rule, not-a-lesion detector, training.
+import { api, ApiError, chartLib, el, fill, number, percent, showPageMessage, PALETTE } from './common.js';
+
+function facts(dlId, rows) {
+  const dl = document.getElementById(dlId);
+  dl.replaceChildren(
+    ...rows
+      .filter(([, value]) => value !== undefined && value !== null && value !== '')
+      .flatMap(([term, value]) => [el('dt', { text: term }), el('dd', { text: String(value) })]),
+  );
+}
+
+function withCi(value, ci) {
+  const main = percent(value);
+  return Array.isArray(ci) && ci.length === 2 ? `${main} [${percent(ci[0])} – ${percent(ci[1])}]` : main;
+}
+
+function head(table, cells) {
+  table.tHead.replaceChildren(
+    el('tr', {}, ...cells.map((c, i) => el('th', { scope: 'col', class: i ? 'num' : null, text: c }))),
+  );
+}
+
+function renderMetrics(m) {
+  const table = document.getElementById('metrics-table');
+  const parts = ['validation', 'test'].filter((p) => m[p]);
+  head(table, ['Metric', ...parts.map((p) => `${p[0].toUpperCase()}${p.slice(1)} (n = ${m[p].n})`)]);
+  const rows = [
+    ['Accuracy', (x) => withCi(x.accuracy, x.accuracy_ci95)],
+    ['Balanced accuracy (mean recall)', (x) => withCi(x.balanced_accuracy, x.balanced_accuracy_ci95)],
+    ['Macro F1', (x) => percent(x.macro_f1)],
+    ['Weighted F1', (x) => percent(x.weighted_f1)],
+    ['Macro AUC (one vs rest)', (x) => (x.auc_ovr ? number(x.auc_ovr.macro) : '—')],
+    ['Melanoma recall', (x) => (x.per_class && x.per_class.mel ? percent(x.per_class.mel.recall) : '—')],
+    ['ECE (after calibration)', (x) => number(x.ece_after_calibration ?? x.ece)],
+  ];
+  table.tBodies[0].replaceChildren(
+    ...rows.map(([label, f]) =>
+      el(
+        'tr',
+        {},
+        el('th', { scope: 'row', text: label }),
+        ...parts.map((p) => el('td', { class: 'num', text: f(m[p]) })),
+      ),
+    ),
+  );
+}
+
+function renderPerClass(test, names) {
+  const table = document.getElementById('perclass-table');
+  const order = test.class_order || Object.keys(test.per_class || {});
+  head(table, ['Class', 'Precision', 'Recall', 'F1', 'AUC', 'Support']);
+  table.tBodies[0].replaceChildren(
+    ...order.map((c) => {
+      const x = (test.per_class || {})[c] || {};
+      return el(
+        'tr',
+        {},
+        el('th', { scope: 'row', text: `${names[c] || c} (${c})` }),
+        el('td', { class: 'num', text: percent(x.precision) }),
+        el('td', { class: 'num', text: percent(x.recall) }),
+        el('td', { class: 'num', text: percent(x.f1) }),
+        el('td', { class: 'num', text: test.auc_ovr ? number(test.auc_ovr[c]) : '—' }),
+        el('td', { class: 'num', text: String(x.support ?? '—') }),
+      );
+    }),
+  );
+  const Chart = chartLib();
+  if (!Chart) return;
+  const series = [
+    ['Precision', 'precision'],
+    ['Recall', 'recall'],
+    ['F1', 'f1'],
+  ];
+  new Chart(document.getElementById('chart-perclass'), {
+    type: 'bar',
+    data: {
+      labels: order,
+      datasets: series.map(([label, key], i) => ({
+        label,
+        data: order.map((c) => 100 * (((test.per_class || {})[c] || {})[key] || 0)),
+        backgroundColor: PALETTE[i],
+      })),
+    },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      scales: { y: { min: 0, max: 100, title: { display: true, text: '%' } } },
+      plugins: {
+        legend: { position: 'top' },
+        tooltip: {
+          callbacks: {
+            title: (items) => names[order[items[0].dataIndex]] || '',
+            label: (ctx) => `${ctx.dataset.label}: ${ctx.parsed.y.toFixed(1)}%`,
+          },
+        },
+      },
+    },
+  });
+}
+
+function renderConfusion(test) {
+  const table = document.getElementById('confusion-table');
+  const order = test.class_order || [];
+  const cm = test.confusion_matrix || [];
+  table.tHead.replaceChildren(
+    el(
+      'tr',
+      {},
+      el('th', { scope: 'col', text: 'True \\ predicted' }),
+      ...order.map((c) => el('th', { scope: 'col', class: 'num', text: c })),
+    ),
+  );
+  const max = Math.max(1, ...cm.flat());
+  table.tBodies[0].replaceChildren(
+    ...cm.map((row, i) =>
+      el(
+        'tr',
+        {},
+        el('th', { scope: 'row', text: order[i] || String(i) }),
+        ...row.map((n, j) => {
+          // Shade in five steps (a class name, so no inline style); the number stays the cue.
+          const step = n === 0 ? 0 : Math.min(4, Math.ceil((4 * n) / max));
+          return el('td', { class: `num shade-${step}${i === j ? ' diag' : ''}`, text: String(n) });
+        }),
+      ),
+    ),
+  );
+}
+
+function render(m) {
+  const names = Object.fromEntries((m.classes || []).map((c) => [c.code, c.name]));
+  document.title = `Model card: ${m.name || ''} · SkinScan`;
+  document.getElementById('loading').hidden = true;
+  document.getElementById('model-body').hidden = false;
+  fill(
+    document.getElementById('class-list'),
+    (m.classes || []).map((c) => `${c.name} (${c.code}${c.malignant ? ', malignant' : ''})`).join('; '),
+  );
+  const decision = m.decision || {};
+  fill(
+    document.getElementById('threshold-rule'),
+    `Decision rule: the most likely class is named only when its calibrated confidence is at least ${percent(decision.threshold, 0)}; otherwise the answer is "No disease".`,
+  );
+  fill(
+    document.getElementById('refer-rule'),
+    `Refer rule: "refer to a dermatologist" is raised when the malignancy risk (the summed probability of the malignant classes) is at least ${percent(decision.refer_malignancy_risk, 0)}.`,
+  );
+  facts('overview', [
+    ['Name', m.name],
+    ['Version', m.version],
+    ['Architecture', m.arch + (m.about ? ` — ${m.about}` : '')],
+    [
+      'Input',
+      m.preprocessing
+        ? `${m.preprocessing.width}×${m.preprocessing.height} ${m.preprocessing.channels || ''}`
+        : undefined,
+    ],
+    ['Decision threshold', percent(decision.threshold, 0)],
+    ['Refer when malignancy risk ≥', percent(decision.refer_malignancy_risk, 0)],
+  ]);
+  const d = m.data || {};
+  facts('data-facts', [
+    ['Dataset', 'HAM10000 (dermatoscopic images, 7 classes)'],
+    ['Dataset fingerprint', d.dataset_fingerprint],
+    ['Split fingerprint', d.split_fingerprint],
+    ['Split source', d.split_source],
+    [
+      'Images: train / validation / test',
+      [d.train_images, d.val_images, d.test_images].every((x) => x !== undefined)
+        ? `${d.train_images} / ${d.val_images} / ${d.test_images}`
+        : undefined,
+    ],
+    ['Split rule', 'Lesion-grouped (all images of a lesion on one side), class-stratified, seeded'],
+    [
+      'Training images per class',
+      Array.isArray(d.train_class_counts)
+        ? (m.classes || []).map((c, i) => `${c.code} ${d.train_class_counts[i]}`).join(', ')
+        : undefined,
+    ],
+  ]);
+  const metrics = m.metrics || {};
+  renderMetrics(metrics);
+  if (metrics.test) {
+    renderPerClass(metrics.test, names);
+    renderConfusion(metrics.test);
+  }
+  const cal = m.calibration || {};
+  const v = metrics.validation || {};
+  const t = metrics.test || {};
+  facts('calibration', [
+    ['Method', cal.method],
+    ['Temperature', number(cal.temperature, 4)],
+    ['Class-prior adjustment', cal.prior_adjustment],
+    ['ECE before → after (validation)', `${number(v.ece_before_calibration)} → ${number(v.ece_after_calibration)}`],
+    ['ECE before → after (test)', `${number(t.ece_before_calibration)} → ${number(t.ece_after_calibration)}`],
+  ]);
+  const det = m.lesion_detector || {};
+  facts('detector', [
+    ['Method', det.method],
+    ['Threshold percentile', det.percentile !== undefined ? percent(det.percentile, 0) : undefined],
+    ['Threshold', number(det.threshold, 1)],
+    [
+      'Real lesions rejected (validation / test)',
+      det.method ? `${percent(det.val_false_rejection)} / ${percent(det.test_false_rejection)}` : undefined,
+    ],
+  ]);
+  const tr = m.training || {};
+  facts('training', [
+    ['Epochs (best)', tr.epochs !== undefined ? `${tr.epochs} (${tr.best_epoch})` : undefined],
+    [
+      'Optimizer, schedule',
+      tr.optimizer ? `${tr.optimizer}, ${tr.schedule}, lr ${tr.lr}, weight decay ${tr.weight_decay}` : undefined,
+    ],
+    ['Batch size', tr.batch_size],
+    ['Imbalance method', tr.balance],
+    ['Label smoothing', tr.label_smoothing],
+    [
+      'Augmentation',
+      tr.augment === undefined ? undefined : tr.augment ? 'flips, rotation, scale/shift, colour jitter' : 'none',
+    ],
+    ['Seed', tr.seed],
+    ['Backbone', tr.backbone || undefined],
+    ['Training time', tr.wall_seconds ? `${(tr.wall_seconds / 60).toFixed(0)} min on ${tr.device || '?'}` : undefined],
+  ]);
+  document.getElementById('model-card').setAttribute('aria-busy', 'false');
+}
+
+async function main() {
+  try {
+    render(await api('/api/v1/model'));
+  } catch (err) {
+    document.getElementById('loading').hidden = true;
+    if (!(err instanceof ApiError && err.status === 401))
+      showPageMessage('Could not load the model card: ' + err.message);
+  }
+}
+
+main();
