@@ -1,0 +1,110 @@
+#include "test_server.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "web/engine_screener.h"
+
+namespace skinscan::web::testing {
+namespace fs = std::filesystem;
+
+std::shared_ptr<const Screener> shared_screener() {
+  static const std::shared_ptr<const Screener> s =
+      EngineScreener::load((skinscan::testing::source_dir() / "models" / "default").string(), 1);
+  return s;
+}
+
+std::string read_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + p.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path sample_jpeg(int i) {
+  std::vector<fs::path> all;
+  for (const auto& e :
+       fs::directory_iterator(skinscan::testing::shared_data() / "full-size-samples")) {
+    if (e.path().extension() == ".jpg") all.push_back(e.path());
+  }
+  std::sort(all.begin(), all.end());
+  return all.at(static_cast<std::size_t>(i));
+}
+
+fs::path chart_jpeg() {
+  return skinscan::testing::shared_data() / "not-lesions" / "chart-bars.jpeg";
+}
+
+TestServer::TestServer(const fs::path& dir, ServerConfig cfg, notify::TwilioConfig twilio)
+    : dir_(dir) {
+  fs::create_directories(dir / "web" / "pages");
+  fs::create_directories(dir / "web" / "static");
+  for (const char* page : {"index", "screening", "history", "insights", "model", "login"}) {
+    skinscan::testing::write_text(dir / "web" / "pages" / (std::string(page) + ".html"),
+                                  std::string("<!doctype html><title>") + page + "</title>");
+  }
+  skinscan::testing::write_text(dir / "web" / "static" / "app.css", "body{margin:0}");
+  skinscan::testing::write_text(dir / "secret.txt", "do not serve");
+  cfg.host = "127.0.0.1";
+  cfg.port = 0;
+  cfg.db = (dir / "skinscan.db").string();
+  cfg.data_dir = (dir / "data").string();
+  cfg.model = (skinscan::testing::source_dir() / "models" / "default").string();
+  cfg.web_root = (dir / "web").string();
+  store_ = std::make_shared<store::Store>(cfg.db);
+  server_ = std::make_unique<Server>(cfg, shared_screener(), store_, std::move(twilio));
+  port_ = server_->bind();
+  thread_ = std::thread([this] { server_->run(); });
+}
+
+TestServer::~TestServer() {
+  server_->stop();
+  thread_.join();
+}
+
+httplib::Client TestServer::client() const {
+  httplib::Client c("127.0.0.1", port_);
+  c.set_read_timeout(120, 0);  // safety net against hangs, not a limit on behaviour
+  c.set_write_timeout(120, 0);
+  return c;
+}
+
+std::int64_t TestServer::rows() { return store_->list_screenings("", 1).total; }
+
+std::size_t TestServer::image_files() {
+  std::size_t n = 0;
+  if (!fs::exists(images_dir())) return 0;
+  for (const auto& e : fs::directory_iterator(images_dir())) {
+    (void)e;
+    ++n;
+  }
+  return n;
+}
+
+httplib::MultipartFormDataItems screening_form(const std::string& image,
+                                               const std::string& patient_name,
+                                               const std::string& patient_phone,
+                                               const std::string& doctor_name,
+                                               const std::string& doctor_phone) {
+  httplib::MultipartFormDataItems items;
+  if (image != kOmit) items.push_back({"image", image, "photo.jpg", "image/jpeg"});
+  const std::pair<const char*, const std::string*> fields[] = {{"patient_name", &patient_name},
+                                                               {"patient_phone", &patient_phone},
+                                                               {"doctor_name", &doctor_name},
+                                                               {"doctor_phone", &doctor_phone}};
+  for (const auto& [name, value] : fields) {
+    if (*value != kOmit) items.push_back({name, *value, "", ""});
+  }
+  return items;
+}
+
+nlohmann::json json_of(const httplib::Result& r) {
+  if (!r) return nullptr;
+  return nlohmann::json::parse(r->body, nullptr, false);
+}
+
+}  // namespace skinscan::web::testing
