@@ -466,8 +466,23 @@ struct Server::Impl {
 
   // ---- pages, assets, session -----------------------------------------------------------
 
+  // Pages share one site header (navigation and disclaimer): web/pages/_header.html replaces
+  // the marker line of a page that has it.
   void page(const std::string& file, const Request& req, Response& res) {
-    const auto html = read_file(fs::path(cfg.web_root) / "pages" / file);
+    const fs::path dir = fs::path(cfg.web_root) / "pages";
+    auto html = read_file(dir / file);
+    constexpr std::string_view kMarker =
+        "<!-- skinscan:header (web/pages/_header.html, inserted by the server) -->\n";
+    if (html) {
+      if (const auto at = html->find(kMarker); at != std::string::npos) {
+        const auto header = read_file(dir / "_header.html");
+        if (header) {
+          html->replace(at, kMarker.size(), *header);
+        } else {
+          html.reset();
+        }
+      }
+    }
     if (!html) {
       send_error(res, 404, "not_found", "page not installed: " + file);
       return;

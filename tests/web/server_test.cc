@@ -382,7 +382,10 @@ TEST(WebServer, PagesAssetsAndPathTraversal) {
     EXPECT_EQ(r->get_header_value("Cache-Control"), "no-cache");
     EXPECT_EQ(r->get_header_value("Set-Cookie").rfind("skinscan_csrf=", 0), 0u) << path;
   }
-  EXPECT_NE(c.Get("/screenings/12")->body.find("<title>screening</title>"), std::string::npos);
+  const std::string page = c.Get("/screenings/12")->body;
+  EXPECT_NE(page.find("<title>screening</title>"), std::string::npos);
+  EXPECT_NE(page.find("<header>site</header>\n<main/>"), std::string::npos) << page;
+  EXPECT_EQ(page.find("skinscan:header"), std::string::npos) << "marker left in the page";
   const auto css = c.Get("/static/app.css");
   ASSERT_TRUE(css);
   EXPECT_EQ(css->status, 200);

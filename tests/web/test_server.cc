@@ -44,9 +44,12 @@ TestServer::TestServer(const fs::path& dir, ServerConfig cfg, notify::TwilioConf
   fs::create_directories(dir / "web" / "pages");
   fs::create_directories(dir / "web" / "static");
   for (const char* page : {"index", "screening", "history", "insights", "model", "login"}) {
-    skinscan::testing::write_text(dir / "web" / "pages" / (std::string(page) + ".html"),
-                                  std::string("<!doctype html><title>") + page + "</title>");
+    skinscan::testing::write_text(
+        dir / "web" / "pages" / (std::string(page) + ".html"),
+        std::string("<!doctype html><title>") + page + "</title>\n" +
+            "<!-- skinscan:header (web/pages/_header.html, inserted by the server) -->\n<main/>");
   }
+  skinscan::testing::write_text(dir / "web" / "pages" / "_header.html", "<header>site</header>\n");
   skinscan::testing::write_text(dir / "web" / "static" / "app.css", "body{margin:0}");
   skinscan::testing::write_text(dir / "secret.txt", "do not serve");
   cfg.host = "127.0.0.1";
