@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "eventually.h"
 #include "fake_twilio.h"
 #include "store/store.h"
 #include "support/paths.h"
@@ -28,6 +29,7 @@ namespace skinscan::notify {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::eventually;
 using testing::FakeMode;
 using testing::FakeTwilio;
 
@@ -78,16 +80,6 @@ class Child {
  private:
   pid_t pid_ = -1;
 };
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::seconds limit = 120s) {  // safety net only
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
 
 store::NewScreening screening(int i) {
   store::NewScreening s;

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "eventually.h"
 #include "fake_twilio.h"
 #include "memory_outbox.h"
 #include "notify/message.h"
@@ -23,6 +24,7 @@ namespace skinscan::notify {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::eventually;
 using testing::FakeMode;
 using testing::FakeTwilio;
 using testing::MemoryOutbox;
@@ -30,16 +32,6 @@ using testing::MemoryOutbox;
 const std::string kSid = "AC0123456789abcdef0123456789abcdef";
 const std::string kToken = "tok-SECRET-9f8e7d6c5b4a39281706";
 const std::string kFrom = "whatsapp:+14155238886";
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::seconds limit = 60s) {  // safety net only
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
 
 Report report(const std::string& ref = "SS-000007") {
   Report r;

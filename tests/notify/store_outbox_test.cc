@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "eventually.h"
 #include "fake_twilio.h"
 #include "notify/sender.h"
 #include "notify/status_callback.h"
@@ -16,22 +17,13 @@ namespace skinscan::notify {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::eventually;
 using testing::FakeMode;
 using testing::FakeTwilio;
 
 const std::string kSid = "AC22222222222222222222222222222222";
 const std::string kToken = "store-test-token-a1b2c3d4e5";
 const std::string kFrom = "whatsapp:+14155238886";
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::seconds limit = 60s) {  // safety net only
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
 
 store::NewScreening screening() {
   store::NewScreening s;
