@@ -70,16 +70,41 @@ class ResNetS(nn.Module):
         return self.fc(self.drop(f.mean((2, 3))))
 
 
+class Ensemble(nn.Module):
+    """log of the mean of the members' calibrated probabilities (SkinScan's arch "ensemble")."""
+
+    def __init__(self, members):
+        super().__init__()
+        self.members = members  # [(ResNetS, member json)]
+        for i, (net, _) in enumerate(members):
+            self.add_module(f"m{i}", net)
+
+    def forward(self, x):
+        logp = [torch.log_softmax(member_adjusted(net(x), m) / m["temperature"], 1)
+                for net, m in self.members]
+        return torch.logsumexp(torch.stack(logp), 0) - math.log(len(logp))
+
+
+def member_adjusted(logits, c):
+    return logits + c["prior_adjustment"] * torch.tensor(c["log_prior"], dtype=torch.float32)
+
+
 def load_model(model_dir):
     info = json.load(open(os.path.join(model_dir, "model.json")))
-    if info["arch"] not in WIDTHS:
-        sys.exit(f"reference supports {list(WIDTHS)}, not {info['arch']}")
+    if info["arch"] == "ensemble":
+        members = info["ensemble"]["members"]
+        if any(m["arch"] not in WIDTHS for m in members):
+            sys.exit(f"reference supports ensembles of {list(WIDTHS)}")
+        net = Ensemble([(ResNetS(WIDTHS[m["arch"]]), m) for m in members])
+    elif info["arch"] in WIDTHS:
+        net = ResNetS(WIDTHS[info["arch"]])
+    else:
+        sys.exit(f"reference supports {list(WIDTHS)} and their ensembles, not {info['arch']}")
     with tempfile.TemporaryDirectory() as tmp:  # always export afresh: never stale
         export = os.path.join(tmp, "weights.pytorch.pt")
         subprocess.run([os.path.join(ROOT, "build", "skinscan"), "export", "--format", "pytorch",
                         "--model", model_dir, "--out", export], check=True, stdout=subprocess.DEVNULL)
         state = torch.load(export)
-    net = ResNetS(WIDTHS[info["arch"]])
     net.load_state_dict(state, strict=True)
     net.eval()
     return net, info
@@ -102,7 +127,7 @@ def preprocess(path, info):
     w, h = p["width"], p["height"]
     img = Image.open(path)
     if img.format == "JPEG":  # DCT scaling exactly as SkinScan chooses it (decode_rgb)
-        min_side, shortest = max(w, h), min(img.size)
+        min_side, shortest = 2 * max(w, h), min(img.size)
         for k in (8, 4, 2):
             if shortest >= k * min_side:
                 img.draft("RGB", (img.size[0] // k, img.size[1] // k))
@@ -118,8 +143,7 @@ def preprocess(path, info):
 
 def calibrate(logits, info):
     c = info["calibration"]
-    adjusted = logits + c["prior_adjustment"] * torch.tensor(c["log_prior"], dtype=torch.float32)
-    return torch.softmax(adjusted / c["temperature"], 1)
+    return torch.softmax(member_adjusted(logits, c) / c["temperature"], 1)
 
 
 def main():

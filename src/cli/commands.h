@@ -10,6 +10,7 @@ namespace skinscan::cli {
 void add_eda_command(CLI::App& app);
 void add_split_command(CLI::App& app);
 void add_train_command(CLI::App& app);
+void add_ensemble_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_fit_detector_command(CLI::App& app);

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   skinscan::cli::add_eda_command(app);
   skinscan::cli::add_split_command(app);
   skinscan::cli::add_train_command(app);
+  skinscan::cli::add_ensemble_command(app);
   skinscan::cli::add_evaluate_command(app);
   skinscan::cli::add_predict_command(app);
   skinscan::cli::add_fit_detector_command(app);

@@ -9,6 +9,7 @@
 #include "data/csv.h"
 #include "data/dataset.h"
 #include "data/parallel.h"
+#include "train/ensemble.h"
 #include "train/evaluate.h"
 #include "train/split.h"
 #include "train/trainer.h"
@@ -100,6 +101,39 @@ void add_train_command(CLI::App& app) {
       std::printf("test: accuracy %.4f, balanced accuracy %.4f, melanoma recall %.4f\n",
                   m["test"]["accuracy"].get<double>(), m["test"]["balanced_accuracy"].get<double>(),
                   m["test"]["per_class"]["mel"]["recall"].get<double>());
+    }
+  });
+}
+
+void add_ensemble_command(CLI::App& app) {
+  struct Opts {
+    std::string data, split, out;
+    EnsembleOptions e;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* cmd = app.add_subcommand(
+      "ensemble", "Combine trained models (same split) into one averaging model directory");
+  cmd->add_option("--data", o->data, "Dataset directory or hmnist CSV")->required();
+  cmd->add_option("--split", o->split, "The split every member was trained on")->required();
+  cmd->add_option("--members", o->e.members, "Member model directories (two or more)")
+      ->required()
+      ->expected(2, 16);
+  cmd->add_option("--out", o->out, "Model directory to write")->required();
+  cmd->add_option("--min-mel-recall", o->e.min_mel_recall,
+                  "Melanoma recall floor when choosing the prior adjustment on validation")
+      ->capture_default_str();
+  cmd->add_option("--version", o->e.version, "Model version string");
+  cmd->callback([o] {
+    const Dataset ds = open_dataset(o->data);
+    const Split split = align_split(load_split(o->split), ds);
+    const Classifier model = build_ensemble(ds, split, o->e, o->out);
+    const auto& m = model.info().extra["metrics"];
+    std::cout << "model written to " << o->out << "\n";
+    for (const char* part : {"validation", "test"}) {
+      if (!m.contains(part)) continue;
+      std::printf("%s: accuracy %.4f, balanced accuracy %.4f, melanoma recall %.4f\n", part,
+                  m[part]["accuracy"].get<double>(), m[part]["balanced_accuracy"].get<double>(),
+                  m[part]["per_class"]["mel"]["recall"].get<double>());
     }
   });
 }

@@ -33,6 +33,21 @@ nlohmann::ordered_json model_info_json(const ModelInfo& m) {
                       {"prior_adjustment", m.calibration.prior_adjustment},
                       {"log_prior", m.calibration.log_prior}};
   j["decision"] = {{"threshold", m.threshold}, {"refer_malignancy_risk", m.refer_threshold}};
+  if (m.arch == "ensemble") {
+    json members = json::array();
+    for (const auto& mi : m.members) {
+      members.push_back({{"arch", mi.arch},
+                         {"version", mi.version},
+                         {"temperature", mi.calibration.temperature},
+                         {"prior_adjustment", mi.calibration.prior_adjustment},
+                         {"log_prior", mi.calibration.log_prior}});
+    }
+    j["ensemble"] = {{"combine",
+                      "mean of the members' calibrated probabilities softmax((logits + "
+                      "prior_adjustment * log_prior) / temperature); the model's own calibration "
+                      "then applies to the log of that mean"},
+                     {"members", members}};
+  }
   j["weights"] = kWeightsFile;
   for (const auto& [k, v] : m.extra.items()) j[k] = v;
   return j;
@@ -77,10 +92,33 @@ ModelInfo model_info_from_json(const nlohmann::json& j, const std::string& where
     if (!(m.calibration.temperature > 0)) throw ModelError(where + ": temperature must be > 0");
     m.threshold = j.at("decision").at("threshold").get<double>();
     m.refer_threshold = j.at("decision").at("refer_malignancy_risk").get<double>();
+    if (m.arch == "ensemble") {
+      const auto& members = j.at("ensemble").at("members");
+      if (!members.is_array() || members.empty())
+        throw ModelError(where + ": an ensemble needs at least one member");
+      for (const auto& e : members) {
+        MemberInfo mi;
+        mi.arch = e.at("arch").get<std::string>();
+        mi.version = e.value("version", "");
+        if (mi.arch == "ensemble" || mi.arch == "backbone")
+          throw ModelError(where + ": ensemble members cannot be of arch " + mi.arch);
+        try {
+          arch_info(mi.arch);
+        } catch (const std::invalid_argument& err) {
+          throw ModelError(where + ": ensemble member: " + err.what());
+        }
+        mi.calibration.temperature = e.at("temperature").get<double>();
+        mi.calibration.prior_adjustment = e.at("prior_adjustment").get<double>();
+        mi.calibration.log_prior = e.at("log_prior").get<std::array<double, kNumClasses>>();
+        if (!(mi.calibration.temperature > 0))
+          throw ModelError(where + ": ensemble member temperature must be > 0");
+        m.members.push_back(mi);
+      }
+    }
     for (const auto& [k, v] : j.items()) {
       static const std::vector<std::string> known = {
-          "format",  "name",          "version",     "arch",     "about",
-          "classes", "preprocessing", "calibration", "decision", "weights"};
+          "format",        "name",        "version",  "arch",    "about",   "classes",
+          "preprocessing", "calibration", "decision", "weights", "ensemble"};
       if (std::find(known.begin(), known.end(), k) == known.end()) m.extra[k] = v;
     }
   } catch (const nlohmann::json::exception& e) {
@@ -125,8 +163,21 @@ Net load_weights(const std::string& dir, const ModelInfo& info) {
   if (!fs::exists(path)) throw ModelError("no " + std::string(kWeightsFile) + " in " + dir);
   Net net;
   try {
-    net = make_net(info.arch, info.input,
-                   info.arch == "backbone" ? (fs::path(dir) / kBackboneFile).string() : "");
+    if (info.arch == "ensemble") {
+      std::vector<EnsembleMember> members;
+      for (const auto& mi : info.members) {
+        EnsembleMember e{make_net(mi.arch, info.input), mi.calibration.temperature, {}};
+        for (std::size_t c = 0; c < kNumClasses; ++c) {
+          e.offset[c] =
+              static_cast<float>(mi.calibration.prior_adjustment * mi.calibration.log_prior[c]);
+        }
+        members.push_back(std::move(e));
+      }
+      net = make_ensemble(std::move(members));
+    } else {
+      net = make_net(info.arch, info.input,
+                     info.arch == "backbone" ? (fs::path(dir) / kBackboneFile).string() : "");
+    }
   } catch (const std::invalid_argument& e) {
     throw ModelError(e.what());
   }

@@ -6,11 +6,16 @@
 // Contract: load_model_info / load_classifier throw ModelError with a clear message for a
 // missing directory or file, unparsable JSON, an unknown architecture, a class order other
 // than kClasses, or weights that are truncated or do not fit the architecture.
+//
+// An "ensemble" model lists its members (architecture, version, calibration) under
+// "ensemble" in model.json; its one weights.pt holds every member's tensors ("m0.*", ...);
+// the members share the model's preprocessing.
 #pragma once
 
 #include <array>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -36,14 +41,22 @@ struct Calibration {
   std::array<double, kNumClasses> log_prior{};  // log of the training class frequencies
 };
 
+// One member of an "ensemble" model: its architecture, version and own calibration.
+struct MemberInfo {
+  std::string arch;
+  std::string version;
+  Calibration calibration;
+};
+
 struct ModelInfo {
   std::string name = "skinscan";
   std::string version;
   std::string arch;
   InputSpec input;
   Calibration calibration;
-  double threshold = 0.80;        // decision threshold on the calibrated top probability
-  double refer_threshold = 0.30;  // malignancy risk at which "refer" is raised
+  double threshold = 0.80;          // decision threshold on the calibrated top probability
+  double refer_threshold = 0.30;    // malignancy risk at which "refer" is raised
+  std::vector<MemberInfo> members;  // arch "ensemble" only (model.json "ensemble")
   nlohmann::ordered_json extra = nlohmann::ordered_json::object();  // training, metrics, ...
 };
 

@@ -144,16 +144,104 @@ struct ResNetSImpl : NetImpl {
     return {f, fc(drop(pooled))};
   }
   torch::Tensor forward(torch::Tensor x) override { return forward_with_features(x).second; }
-  // The second stage's output (1/4 of the input resolution) and the logits.
-  std::pair<torch::Tensor, torch::Tensor> forward_with_stage(torch::Tensor x, std::size_t k) {
+  // Stem and stages 0..k; head_from() finishes the forward pass from that map.
+  torch::Tensor until_stage(torch::Tensor x, std::size_t k) {
     torch::Tensor s = fused ? fast_conv(stem, x) : stem(x);
     torch::Tensor f = torch::relu(fused ? s : stem_bn(s));
-    torch::Tensor kept;
-    for (std::size_t i = 0; i < stages->size(); ++i) {
+    for (std::size_t i = 0; i <= k && i < stages->size(); ++i)
       f = stages[i]->as<BasicBlockImpl>()->forward(f);
-      if (i == k) kept = f;
+    return f;
+  }
+  torch::Tensor head_from(torch::Tensor f, std::size_t k) {
+    for (std::size_t i = k + 1; i < stages->size(); ++i)
+      f = stages[i]->as<BasicBlockImpl>()->forward(f);
+    return fc(drop(f.mean({2, 3})));
+  }
+  // The k-th stage's output and the logits.
+  std::pair<torch::Tensor, torch::Tensor> forward_with_stage(torch::Tensor x, std::size_t k) {
+    torch::Tensor kept = until_stage(x, k);
+    return {kept, head_from(kept, k)};
+  }
+};
+
+// The stage whose map residual nets are explained on (1/4 of the input resolution).
+constexpr std::size_t kExplainedStage = 1;
+
+struct EnsembleNetImpl : NetImpl {
+  std::vector<EnsembleMember> members;
+
+  std::vector<torch::Tensor> offsets;  // [1,7] each; from model.json, not in the archive
+
+  explicit EnsembleNetImpl(std::vector<EnsembleMember> m) : members(std::move(m)) {
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      register_module("m" + std::to_string(i), members[i].net);
+      offsets.push_back(
+          torch::tensor(std::vector<float>(members[i].offset.begin(), members[i].offset.end()))
+              .unsqueeze(0));
     }
-    return {kept, fc(drop(f.mean({2, 3})))};
+  }
+  // log of the mean of the members' calibrated probabilities, from their raw logits.
+  torch::Tensor combine(const std::vector<torch::Tensor>& logits) const {
+    std::vector<torch::Tensor> logp;
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      logp.push_back(torch::log_softmax(
+          (logits[i] + offsets[i].to(logits[i].device())) / members[i].temperature, 1));
+    }
+    return torch::logsumexp(torch::stack(logp), 0) - std::log(static_cast<double>(logp.size()));
+  }
+  // Features: the members' pooled features side by side [N, sum D_i].
+  std::pair<torch::Tensor, torch::Tensor> forward_with_features(torch::Tensor x) override {
+    std::vector<torch::Tensor> feats, logits;
+    for (auto& m : members) {
+      auto [f, l] = m.net->forward_with_features(x);
+      feats.push_back(f.dim() == 4 ? f.mean({2, 3}) : f);
+      logits.push_back(l);
+    }
+    return {torch::cat(feats, 1), combine(logits)};
+  }
+  torch::Tensor forward(torch::Tensor x) override {
+    std::vector<torch::Tensor> logits;
+    for (auto& m : members) logits.push_back(m.net->forward(x));
+    return combine(logits);
+  }
+  void fuse_for_inference() override {
+    eval();
+    for (auto& m : members) m.net->fuse_for_inference();
+  }
+  // All members residual nets: their explained-stage maps concatenated along channels, and
+  // each member finishes its pass from its slice of that one tensor, so the gradient of the
+  // ensemble's logits with respect to it holds every member's share (LayerCAM sums them).
+  // Otherwise the first member's map, still with the ensemble's logits.
+  std::pair<torch::Tensor, torch::Tensor> forward_for_explanation(torch::Tensor x) {
+    std::vector<ResNetSImpl*> res;
+    for (auto& m : members)
+      if (auto* r = dynamic_cast<ResNetSImpl*>(m.net.get())) res.push_back(r);
+    if (res.size() != members.size()) {
+      std::vector<torch::Tensor> logits;
+      auto [f, l0] = members[0].net->forward_with_features(x);
+      logits.push_back(l0);
+      for (std::size_t i = 1; i < members.size(); ++i) logits.push_back(members[i].net->forward(x));
+      return {f, combine(logits)};
+    }
+    std::vector<torch::Tensor> maps;
+    for (auto* r : res) maps.push_back(r->until_stage(x, kExplainedStage));
+    for (std::size_t i = 1; i < maps.size(); ++i) {
+      if (maps[i].sizes().slice(2) != maps[0].sizes().slice(2)) {  // explain member 0 only
+        std::vector<torch::Tensor> logits;
+        for (std::size_t k = 0; k < res.size(); ++k)
+          logits.push_back(res[k]->head_from(maps[k], kExplainedStage));
+        return {maps[0], combine(logits)};
+      }
+    }
+    const torch::Tensor all = torch::cat(maps, 1);
+    std::vector<torch::Tensor> logits;
+    long at = 0;
+    for (std::size_t i = 0; i < res.size(); ++i) {
+      const long c = maps[i].size(1);
+      logits.push_back(res[i]->head_from(all.narrow(1, at, c), kExplainedStage));
+      at += c;
+    }
+    return {all, combine(logits)};
   }
 };
 
@@ -217,6 +305,9 @@ const std::vector<ArchInfo>& architectures() {
       {"backbone",
        {128, 96, {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}},
        "user-supplied TorchScript backbone (--backbone) with a new 7-class head"},
+      {"ensemble",
+       {96, 72, {0.5f, 0.5f, 0.5f}, {0.25f, 0.25f, 0.25f}},
+       "mean of several trained models' calibrated probabilities (skinscan ensemble)"},
   };
   return kArchs;
 }
@@ -231,6 +322,8 @@ const ArchInfo& arch_info(const std::string& name) {
 
 Net make_net(const std::string& arch, const InputSpec& input, const std::string& backbone_file) {
   arch_info(arch);
+  if (arch == "ensemble")
+    throw std::invalid_argument("an ensemble is built from trained models (skinscan ensemble)");
   if (arch == "backbone") {
     if (backbone_file.empty())
       throw std::invalid_argument("arch backbone needs --backbone FILE.pt");
@@ -260,8 +353,21 @@ Net make_net(const std::string& arch, const InputSpec& input, const std::string&
   return std::make_shared<ResNetSImpl>(std::vector<long>{32, 64, 128, 256});
 }
 
+Net make_ensemble(std::vector<EnsembleMember> members) {
+  if (members.empty()) throw std::invalid_argument("an ensemble needs at least one member");
+  for (const auto& m : members) {
+    if (!m.net) throw std::invalid_argument("ensemble member without a network");
+    if (dynamic_cast<EnsembleNetImpl*>(m.net.get()))
+      throw std::invalid_argument("an ensemble cannot contain an ensemble");
+    if (!(m.temperature > 0))
+      throw std::invalid_argument("ensemble member temperature must be > 0");
+  }
+  return std::make_shared<EnsembleNetImpl>(std::move(members));
+}
+
 std::pair<torch::Tensor, torch::Tensor> forward_for_explanation(NetImpl& net, torch::Tensor x) {
-  if (auto* r = dynamic_cast<ResNetSImpl*>(&net)) return r->forward_with_stage(x, 1);
+  if (auto* r = dynamic_cast<ResNetSImpl*>(&net)) return r->forward_with_stage(x, kExplainedStage);
+  if (auto* e = dynamic_cast<EnsembleNetImpl*>(&net)) return e->forward_for_explanation(x);
   return net.forward_with_features(x);
 }
 

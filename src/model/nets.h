@@ -9,7 +9,12 @@
 //             ImageNet weights, exported WITHOUT its classifier: `model.fc = nn.Identity()`
 //             then torch.jit.script/trace + save). Its output [N,C] or [N,C,h,w] (pooled) feeds
 //             SkinScan's new 7-class head; backbone and head are fine-tuned together.
+//   ensemble  several trained nets of the same input size (make_ensemble), never trained
+//             itself: its "logits" are the log of the mean of the members' calibrated
+//             probabilities, so softmax of its output is that mean (temperature 1).
 #pragma once
+
+#include <array>
 
 #include <memory>
 #include <string>
@@ -17,6 +22,7 @@
 
 #include <torch/torch.h>
 
+#include "data/classes.h"
 #include "model/preprocess.h"
 
 namespace skinscan {
@@ -44,6 +50,18 @@ const ArchInfo& arch_info(const std::string& name);  // throws std::invalid_argu
 // if it cannot be loaded or does not produce features for an input of this size).
 Net make_net(const std::string& arch, const InputSpec& input,
              const std::string& backbone_file = "");
+
+// One member of an ensemble: its network and its own calibration, folded into the member's
+// probabilities softmax((logits + offset) / temperature), offset = prior_adjustment*log_prior.
+struct EnsembleMember {
+  Net net;
+  double temperature = 1.0;
+  std::array<float, kNumClasses> offset{};
+};
+
+// Members must be non-empty, not ensembles themselves, and accept the same input.
+// Their parameters are registered as "m0.*", "m1.*", ... (one weights archive).
+Net make_ensemble(std::vector<EnsembleMember> members);
 
 // For a backbone net: saves its TorchScript module to `path` (no-op for other archs).
 void save_backbone(const Net& net, const std::string& path);

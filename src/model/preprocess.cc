@@ -48,7 +48,7 @@ torch::Tensor to_tensor(const std::vector<cv::Mat>& images, const InputSpec& spe
   return t;
 }
 
-int min_decode_side(const InputSpec& spec) { return std::max(spec.width, spec.height); }
+int min_decode_side(const InputSpec& spec) { return 2 * std::max(spec.width, spec.height); }
 
 std::vector<cv::Mat> load_model_inputs(const Dataset& ds, const std::vector<std::size_t>& indices,
                                        const InputSpec& spec, bool progress) {

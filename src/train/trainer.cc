@@ -13,6 +13,7 @@
 #include "eda/charts.h"
 #include "train/calibrate.h"
 #include "train/evaluate.h"
+#include "train/finalize.h"
 
 namespace skinscan {
 
@@ -20,38 +21,12 @@ namespace {
 
 constexpr double kWarmupFraction = 0.05;  // of all steps, linear warm-up
 
-struct LabelledImages {
-  std::vector<cv::Mat> images;  // model-sized RGB
-  std::vector<int> labels;
-};
-
-// Decodes and resizes the images of one part once (both cores); augmentation works on these.
-LabelledImages load_part(const Dataset& ds, const std::vector<std::size_t>& idx,
-                         const InputSpec& spec, bool progress) {
-  LabelledImages out{load_model_inputs(ds, idx, spec, progress), {}};
-  for (std::size_t i : idx) out.labels.push_back(ds.samples[i].dx);
-  return out;
-}
-
 double lr_at(const TrainOptions& o, std::size_t step, std::size_t total) {
   const double t = static_cast<double>(step) / static_cast<double>(std::max<std::size_t>(total, 1));
   const double warm = o.schedule == "onecycle" ? kWarmupFraction : 0.0;
   if (t < warm) return o.lr * (0.04 + 0.96 * t / warm);
   const double p = (t - warm) / (1.0 - warm);
   return o.lr * (0.002 + 0.998 * 0.5 * (1.0 + std::cos(M_PI * p)));
-}
-
-torch::Tensor batch_logits(const Net& net, const std::vector<cv::Mat>& images,
-                           const InputSpec& spec, torch::Device device) {
-  torch::NoGradGuard guard;
-  net->eval();
-  std::vector<torch::Tensor> parts;
-  for (std::size_t i = 0; i < images.size(); i += 256) {
-    std::vector<cv::Mat> b(images.begin() + static_cast<long>(i),
-                           images.begin() + static_cast<long>(std::min(images.size(), i + 256)));
-    parts.push_back(net->forward(to_tensor(b, spec).to(device)).to(torch::kCPU));
-  }
-  return parts.empty() ? torch::zeros({0, static_cast<long>(kNumClasses)}) : torch::cat(parts);
 }
 
 std::vector<torch::Tensor> snapshot(const Net& net) {
@@ -129,6 +104,11 @@ Classifier train_model(const Dataset& ds, const Split& split, const TrainOptions
   if (o.schedule != "onecycle" && o.schedule != "cosine") {
     throw std::invalid_argument("unknown --schedule '" + o.schedule + "' (onecycle, cosine)");
   }
+  if (o.arch == "ensemble") {
+    throw std::invalid_argument(
+        "arch ensemble is not trained: train its members, then run skinscan ensemble");
+  }
+  arch_info(o.arch);  // an unknown architecture fails before any image is decoded
   torch::manual_seed(o.seed);
   if (o.threads > 0) torch::set_num_threads(o.threads);
   const torch::Device device = torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
@@ -304,21 +284,10 @@ Classifier train_model(const Dataset& ds, const Split& split, const TrainOptions
   net->eval();
   net->to(torch::kCPU);
 
-  // Post-training choices on validation only.
-  const torch::Tensor val_logits = batch_logits(net, val.images, info.input, torch::kCPU);
-  const PriorChoice prior =
-      choose_prior_adjustment(val_logits, val.labels, info.calibration, o.min_mel_recall);
-  info.calibration.prior_adjustment = prior.adjustment;
-  info.calibration.temperature = fit_temperature(val_logits, val.labels, info.calibration);
-
-  nlohmann::ordered_json metrics;
-  metrics["validation"] =
-      evaluation_json(evaluate_logits(val_logits, info.calibration, val.labels));
-  if (!test.labels.empty()) {
-    const Evaluation te = evaluate_logits(batch_logits(net, test.images, info.input, torch::kCPU),
-                                          info.calibration, test.labels);
-    metrics["test"] = evaluation_json(te);
-  }
+  // Post-training choices on validation only; test only scored.
+  const Finalized fin = calibrate_and_score(net, info, val, test, o.min_mel_recall);
+  const PriorChoice& prior = fin.prior;
+  const nlohmann::ordered_json& metrics = fin.metrics;
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   info.extra["training"] = train_options_json(o);

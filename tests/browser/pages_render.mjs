@@ -98,6 +98,13 @@ await run('Browser.PagesRender', async () => {
   assert.equal(await page.locator('#confusion-table tbody tr').count(), model.classes.length);
   assert.equal(await page.locator('#confusion-table td.diag').count(), model.classes.length);
   assert.match(await page.textContent('#calibration'), new RegExp(model.calibration.temperature.toFixed(4)));
+  const training = await page.textContent('#training');
+  if (model.arch === 'ensemble') {
+    assert.ok(model.training.members.length >= 2, 'an ensemble lists its members');
+    for (const mem of model.training.members) assert.ok(training.includes(mem.version), `member ${mem.version} shown`);
+  } else {
+    assert.ok(training.includes(`${model.training.epochs} (${model.training.best_epoch})`), 'epochs shown');
+  }
   assert.match(await page.textContent('.limits'), /not a diagnosis/i);
   assert.match(await page.textContent('.limits'), /HAM10000/);
   assert.match(await page.textContent('.limits'), /dermatoscopic/i);

@@ -209,23 +209,52 @@ function render(m) {
     ],
   ]);
   const tr = m.training || {};
-  facts('training', [
-    ['Epochs (best)', tr.epochs !== undefined ? `${tr.epochs} (${tr.best_epoch})` : undefined],
-    [
-      'Optimizer, schedule',
-      tr.optimizer ? `${tr.optimizer}, ${tr.schedule}, lr ${tr.lr}, weight decay ${tr.weight_decay}` : undefined,
-    ],
-    ['Batch size', tr.batch_size],
-    ['Imbalance method', tr.balance],
-    ['Label smoothing', tr.label_smoothing],
-    [
-      'Augmentation',
-      tr.augment === undefined ? undefined : tr.augment ? 'flips, rotation, scale/shift, colour jitter' : 'none',
-    ],
-    ['Seed', tr.seed],
-    ['Backbone', tr.backbone || undefined],
-    ['Training time', tr.wall_seconds ? `${(tr.wall_seconds / 60).toFixed(0)} min on ${tr.device || '?'}` : undefined],
-  ]);
+  const minutes = (secs) => `${(secs / 60).toFixed(0)} min`;
+  if (Array.isArray(tr.members)) {
+    // An ensemble: one line per member network, then the combined training time.
+    facts('training', [
+      ['Method', tr.method],
+      ...tr.members.map((mem, i) => {
+        const t = mem.training || {};
+        const v = mem.validation || {};
+        return [
+          `Member ${i + 1}: ${mem.arch}`,
+          [
+            mem.version,
+            t.epochs !== undefined ? `${t.epochs} epochs (best ${t.best_epoch})` : undefined,
+            t.optimizer ? `${t.optimizer}, ${t.schedule}, lr ${t.lr}, weight decay ${t.weight_decay}` : undefined,
+            t.balance ? `imbalance: ${t.balance}` : undefined,
+            t.seed !== undefined ? `seed ${t.seed}` : undefined,
+            t.wall_seconds ? minutes(t.wall_seconds) : undefined,
+            v.accuracy !== undefined
+              ? `validation accuracy ${percent(v.accuracy)}, balanced ${percent(v.balanced_accuracy)}`
+              : undefined,
+          ]
+            .filter((x) => x !== undefined)
+            .join('; '),
+        ];
+      }),
+      ['Training time', tr.wall_seconds ? `${minutes(tr.wall_seconds)} on ${tr.device || '?'} (all members)` : undefined],
+    ]);
+  } else {
+    facts('training', [
+      ['Epochs (best)', tr.epochs !== undefined ? `${tr.epochs} (${tr.best_epoch})` : undefined],
+      [
+        'Optimizer, schedule',
+        tr.optimizer ? `${tr.optimizer}, ${tr.schedule}, lr ${tr.lr}, weight decay ${tr.weight_decay}` : undefined,
+      ],
+      ['Batch size', tr.batch_size],
+      ['Imbalance method', tr.balance],
+      ['Label smoothing', tr.label_smoothing],
+      [
+        'Augmentation',
+        tr.augment === undefined ? undefined : tr.augment ? 'flips, rotation, scale/shift, colour jitter' : 'none',
+      ],
+      ['Seed', tr.seed],
+      ['Backbone', tr.backbone || undefined],
+      ['Training time', tr.wall_seconds ? `${minutes(tr.wall_seconds)} on ${tr.device || '?'}` : undefined],
+    ]);
+  }
   document.getElementById('model-card').setAttribute('aria-busy', 'false');
 }
 

@@ -1,0 +1,44 @@
+#include "train/finalize.h"
+
+#include "train/evaluate.h"
+
+namespace skinscan {
+
+LabelledImages load_part(const Dataset& ds, const std::vector<std::size_t>& idx,
+                         const InputSpec& spec, bool progress) {
+  LabelledImages out{load_model_inputs(ds, idx, spec, progress), {}};
+  for (std::size_t i : idx) out.labels.push_back(ds.samples[i].dx);
+  return out;
+}
+
+torch::Tensor batch_logits(const Net& net, const std::vector<cv::Mat>& images,
+                           const InputSpec& spec, torch::Device device) {
+  torch::NoGradGuard guard;
+  net->eval();
+  std::vector<torch::Tensor> parts;
+  for (std::size_t i = 0; i < images.size(); i += 256) {
+    std::vector<cv::Mat> b(images.begin() + static_cast<long>(i),
+                           images.begin() + static_cast<long>(std::min(images.size(), i + 256)));
+    parts.push_back(net->forward(to_tensor(b, spec).to(device)).to(torch::kCPU));
+  }
+  return parts.empty() ? torch::zeros({0, static_cast<long>(kNumClasses)}) : torch::cat(parts);
+}
+
+Finalized calibrate_and_score(const Net& net, ModelInfo& info, const LabelledImages& val,
+                              const LabelledImages& test, double min_mel_recall) {
+  Finalized out;
+  const torch::Tensor val_logits = batch_logits(net, val.images, info.input, torch::kCPU);
+  out.prior = choose_prior_adjustment(val_logits, val.labels, info.calibration, min_mel_recall);
+  info.calibration.prior_adjustment = out.prior.adjustment;
+  info.calibration.temperature = fit_temperature(val_logits, val.labels, info.calibration);
+  out.metrics["validation"] =
+      evaluation_json(evaluate_logits(val_logits, info.calibration, val.labels));
+  if (!test.labels.empty()) {
+    const Evaluation te = evaluate_logits(batch_logits(net, test.images, info.input, torch::kCPU),
+                                          info.calibration, test.labels);
+    out.metrics["test"] = evaluation_json(te);
+  }
+  return out;
+}
+
+}  // namespace skinscan

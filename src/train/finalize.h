@@ -1,0 +1,42 @@
+// What `skinscan train` and `skinscan ensemble` share after a network's weights are final:
+// decoding a split's parts once at model size, batched logits, and the post-training
+// choices, made on VALIDATION only (prior adjustment, then temperature), followed by the
+// scores of validation and, when the split has one, test.
+#pragma once
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+
+#include "data/dataset.h"
+#include "model/model_dir.h"
+#include "train/calibrate.h"
+
+namespace skinscan {
+
+struct LabelledImages {
+  std::vector<cv::Mat> images;  // model-sized RGB (resize_for_model)
+  std::vector<int> labels;
+};
+
+// Decodes and resizes the images `idx` of `ds` (both cores).
+LabelledImages load_part(const Dataset& ds, const std::vector<std::size_t>& idx,
+                         const InputSpec& spec, bool progress);
+
+// Logits [N,7] of model-sized images, in batches of 256, network in eval mode.
+torch::Tensor batch_logits(const Net& net, const std::vector<cv::Mat>& images,
+                           const InputSpec& spec, torch::Device device);
+
+struct Finalized {
+  PriorChoice prior;               // chosen on validation
+  nlohmann::ordered_json metrics;  // {"validation": ..., "test": ...} (evaluation_json)
+};
+
+// Sets info.calibration.prior_adjustment (choose_prior_adjustment with `min_mel_recall`)
+// and info.calibration.temperature (fit_temperature), both on `val`; then scores `val`
+// and `test` (skipped when empty) at that calibration. `net` must be on the CPU.
+Finalized calibrate_and_score(const Net& net, ModelInfo& info, const LabelledImages& val,
+                              const LabelledImages& test, double min_mel_recall);
+
+}  // namespace skinscan
