@@ -1,7 +1,6 @@
 #include "train/ensemble.h"
 
 #include <chrono>
-#include <ctime>
 #include <filesystem>
 
 #include "train/finalize.h"
@@ -11,13 +10,6 @@ namespace fs = std::filesystem;
 namespace skinscan {
 
 namespace {
-
-std::string today() {
-  std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
-  return buf;
-}
 
 bool same_input(const InputSpec& a, const InputSpec& b) {
   return a.width == b.width && a.height == b.height && a.mean == b.mean && a.std == b.std;
@@ -68,7 +60,7 @@ Classifier build_ensemble(const Dataset& ds, const Split& split, const EnsembleO
   ModelInfo info;
   info.arch = "ensemble";
   info.name = "skinscan-ensemble";
-  info.version = o.version.empty() ? today() + "-ensemble" : o.version;
+  info.version = o.version.empty() ? utc_date() + "-ensemble" : o.version;
   info.input = loaded.front().info().input;
   info.calibration.log_prior = loaded.front().info().calibration.log_prior;
   info.threshold = loaded.front().info().threshold;

@@ -1,8 +1,17 @@
 #include "train/finalize.h"
 
+#include <ctime>
+
 #include "train/evaluate.h"
 
 namespace skinscan {
+
+std::string utc_date() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
+  return buf;
+}
 
 LabelledImages load_part(const Dataset& ds, const std::vector<std::size_t>& idx,
                          const InputSpec& spec, bool progress) {

@@ -4,6 +4,7 @@
 // scores of validation and, when the split has one, test.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -14,6 +15,9 @@
 #include "train/calibrate.h"
 
 namespace skinscan {
+
+// Today's UTC date, YYYY-MM-DD (the default prefix of model versions).
+std::string utc_date();
 
 struct LabelledImages {
   std::vector<cv::Mat> images;  // model-sized RGB (resize_for_model)

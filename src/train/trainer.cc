@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -41,13 +40,6 @@ void restore(const Net& net, const std::vector<torch::Tensor>& s) {
   std::size_t k = 0;
   for (auto& p : net->parameters()) p.copy_(s[k++]);
   for (auto& b : net->buffers()) b.copy_(s[k++]);
-}
-
-std::string today() {
-  std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
-  return buf;
 }
 
 void write_curves(const nlohmann::ordered_json& history, const std::string& dir) {
@@ -121,7 +113,7 @@ Classifier train_model(const Dataset& ds, const Split& split, const TrainOptions
     info.input.height = o.input_height;
   }
   info.name = "skinscan-" + o.arch;
-  info.version = o.version.empty() ? today() + "-" + o.arch : o.version;
+  info.version = o.version.empty() ? utc_date() + "-" + o.arch : o.version;
 
   std::vector<std::size_t> train_idx = split.indices(Part::kTrain);
   const std::vector<std::size_t> val_idx = split.indices(Part::kVal);
