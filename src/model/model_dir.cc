@@ -7,6 +7,13 @@ namespace fs = std::filesystem;
 
 namespace skinscan {
 
+EnsembleMember ensemble_member(Net net, const Calibration& c) {
+  EnsembleMember e{std::move(net), c.temperature, {}};
+  for (std::size_t k = 0; k < kNumClasses; ++k)
+    e.offset[k] = static_cast<float>(c.prior_adjustment * c.log_prior[k]);
+  return e;
+}
+
 nlohmann::ordered_json model_info_json(const ModelInfo& m) {
   using json = nlohmann::ordered_json;
   json j;
@@ -165,14 +172,8 @@ Net load_weights(const std::string& dir, const ModelInfo& info) {
   try {
     if (info.arch == "ensemble") {
       std::vector<EnsembleMember> members;
-      for (const auto& mi : info.members) {
-        EnsembleMember e{make_net(mi.arch, info.input), mi.calibration.temperature, {}};
-        for (std::size_t c = 0; c < kNumClasses; ++c) {
-          e.offset[c] =
-              static_cast<float>(mi.calibration.prior_adjustment * mi.calibration.log_prior[c]);
-        }
-        members.push_back(std::move(e));
-      }
+      for (const auto& mi : info.members)
+        members.push_back(ensemble_member(make_net(mi.arch, info.input), mi.calibration));
       net = make_ensemble(std::move(members));
     } else {
       net = make_net(info.arch, info.input,

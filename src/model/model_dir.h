@@ -60,6 +60,9 @@ struct ModelInfo {
   nlohmann::ordered_json extra = nlohmann::ordered_json::object();  // training, metrics, ...
 };
 
+// An ensemble member from its network and its own calibration (offset = a * log_prior).
+EnsembleMember ensemble_member(Net net, const Calibration& c);
+
 nlohmann::ordered_json model_info_json(const ModelInfo& info);
 ModelInfo model_info_from_json(const nlohmann::json& j, const std::string& where);
 

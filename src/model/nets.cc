@@ -208,7 +208,8 @@ struct EnsembleNetImpl : NetImpl {
     eval();
     for (auto& m : members) m.net->fuse_for_inference();
   }
-  // All members residual nets: their explained-stage maps concatenated along channels, and
+  // All members residual nets (same input, same strides, so same map size): their
+  // explained-stage maps concatenated along channels, and
   // each member finishes its pass from its slice of that one tensor, so the gradient of the
   // ensemble's logits with respect to it holds every member's share (LayerCAM sums them).
   // Otherwise the first member's map, still with the ensemble's logits.
@@ -225,14 +226,6 @@ struct EnsembleNetImpl : NetImpl {
     }
     std::vector<torch::Tensor> maps;
     for (auto* r : res) maps.push_back(r->until_stage(x, kExplainedStage));
-    for (std::size_t i = 1; i < maps.size(); ++i) {
-      if (maps[i].sizes().slice(2) != maps[0].sizes().slice(2)) {  // explain member 0 only
-        std::vector<torch::Tensor> logits;
-        for (std::size_t k = 0; k < res.size(); ++k)
-          logits.push_back(res[k]->head_from(maps[k], kExplainedStage));
-        return {maps[0], combine(logits)};
-      }
-    }
     const torch::Tensor all = torch::cat(maps, 1);
     std::vector<torch::Tensor> logits;
     long at = 0;

@@ -69,10 +69,7 @@ Classifier build_ensemble(const Dataset& ds, const Split& split, const EnsembleO
   for (const auto& c : loaded) {
     const Calibration& cal = c.info().calibration;
     info.members.push_back({c.info().arch, c.info().version, cal});
-    EnsembleMember e{c.net(), cal.temperature, {}};
-    for (std::size_t k = 0; k < kNumClasses; ++k)
-      e.offset[k] = static_cast<float>(cal.prior_adjustment * cal.log_prior[k]);
-    nets.push_back(std::move(e));
+    nets.push_back(ensemble_member(c.net(), cal));
   }
   const Net net = make_ensemble(std::move(nets));
   net->eval();
