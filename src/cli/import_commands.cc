@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "model/classifier.h"
 #include "model/keras_import.h"
 #include "train/finalize.h"
 
