@@ -41,7 +41,7 @@ Server::Impl::Impl(ServerConfig c, std::shared_ptr<const Screener> s,
       images_dir(fs::path(cfg.data_dir) / "images"),
       http(edge_limits(cfg)),
       limiter(cfg.rate_limit),
-      callback_limiter(600),
+      callback_limiter(cfg.rate_limit > 0 ? 10 * cfg.rate_limit : 0),
       gate(std::clamp(
           cfg.threads > 0 ? cfg.threads : static_cast<int>(std::thread::hardware_concurrency()), 1,
           1024)),

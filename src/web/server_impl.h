@@ -63,7 +63,7 @@ struct Server::Impl {
   EdgeServer http;
   Metrics metrics;
   RateLimiter limiter;           // state-changing requests per client
-  RateLimiter callback_limiter;  // Twilio status callbacks per client
+  RateLimiter callback_limiter;  // Twilio status callbacks per client (10x rate_limit)
   Gate gate;
   std::unique_ptr<notify::Sender> sender;
   SessionTable sessions;
