@@ -2,11 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <regex>
 
 #include <openssl/evp.h>
 
@@ -44,6 +44,15 @@ std::string shape_text(const std::vector<std::uint64_t>& s) {
   std::string out = "(";
   for (std::size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
   return out + ")";
+}
+
+// Keras names layers by kind, with "_N" from the second of a kind on: conv2d, conv2d_1, ...
+bool is_layer_of_kind(const std::string& name, const std::string& kind) {
+  if (name == kind) return true;
+  if (name.size() < kind.size() + 2 || name.compare(0, kind.size() + 1, kind + "_") != 0)
+    return false;
+  return std::all_of(name.begin() + static_cast<long>(kind.size()) + 1, name.end(),
+                     [](char c) { return c >= '0' && c <= '9'; });
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -175,7 +184,7 @@ Net read_keras_seed_cnn(const std::string& h5_path) {
                  "' after the seed's " + std::to_string(expected.size()) + " layers");
     const SeedLayer& want = expected[i];
     const std::string& name = names[i];
-    if (!std::regex_match(name, std::regex(std::string(want.kind) + "(_[0-9]+)?")))
+    if (!is_layer_of_kind(name, want.kind))
       throw fail("not the seed architecture: " + where + " is '" + name + "', expected a " +
                  want.kind + " layer");
     const std::string group = (root == "/" ? "" : root) + "/" + name;
