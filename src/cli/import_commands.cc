@@ -17,7 +17,7 @@ namespace skinscan::cli {
 
 void add_import_command(CLI::App& app) {
   struct Opts {
-    std::string file, out, preprocess = "seed-trained";
+    std::string file, out, preprocess = "seed-trained", sha256;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* imp = app.add_subcommand("import", "Bring a model trained elsewhere into SkinScan");
@@ -31,7 +31,13 @@ void add_import_command(CLI::App& app) {
                   "(BGR raw 0-255, the seed app's bug; for comparison only)")
       ->capture_default_str()
       ->check(CLI::IsMember({"seed-trained", "seed-served"}));
+  cmd->add_option("--sha256", o->sha256,
+                  "Refuse the file unless its SHA-256 is this (HDF5 keeps no checksum of weights)");
   cmd->callback([o] {
+    if (!o->sha256.empty() && file_sha256(o->file) != o->sha256) {
+      throw ModelError(o->file + ": SHA-256 is " + file_sha256(o->file) + ", not the expected " +
+                       o->sha256 + " (nothing was written)");
+    }
     const ModelInfo info = import_keras(o->file, o->out, o->preprocess);
     std::printf("imported %s (sha256 %s) as seed-cnn, preprocessing %s -> %s\n", o->file.c_str(),
                 info.extra["import"]["source"]["sha256"].get<std::string>().c_str(),

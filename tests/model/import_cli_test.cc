@@ -64,7 +64,15 @@ TEST(ImportCli, ImportCalibrateThenPredictEvaluateAndServe) {
   EXPECT_THAT(bad.output, HasSubstr("not an HDF5 file"));
   EXPECT_FALSE(fs::exists(model));
 
-  const Ran imp = run("import keras " + h5 + " --out " + model + " --preprocess seed-trained");
+  // A file other than the one the clinic expects is refused.
+  const Ran other =
+      run("import keras " + h5 + " --out " + model + " --sha256 " + std::string(64, '0'));
+  EXPECT_EQ(other.status, 1);
+  EXPECT_THAT(other.output, HasSubstr("not the expected 0000"));
+  EXPECT_FALSE(fs::exists(model));
+
+  const Ran imp = run("import keras " + h5 + " --out " + model + " --preprocess seed-trained " +
+                      "--sha256 061d9221a06a20149aa7bb2d4b81088e3aa07ae96ac7f4ddc58b12b76fd9fa33");
   ASSERT_EQ(imp.status, 0) << imp.output;
   EXPECT_THAT(imp.output,
               HasSubstr("sha256 061d9221a06a20149aa7bb2d4b81088e3aa07ae96ac7f4ddc58b12b7"));
