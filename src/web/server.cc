@@ -254,6 +254,49 @@ void Server::run() {
 
 void Server::stop() { impl_->http.stop(); }
 
+namespace {
+
+// One connection's bytes in memory: reads from the request, writes to the response.
+class MemoryStream final : public httplib::Stream {
+ public:
+  explicit MemoryStream(std::string_view in) : in_(in) {}
+  bool is_readable() const override { return pos_ < in_.size(); }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, std::size_t size) override {
+    const std::size_t n = std::min(size, in_.size() - pos_);
+    std::copy_n(in_.data() + pos_, n, ptr);
+    pos_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, std::size_t size) override {
+    out_.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 40000;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 8080;
+  }
+  socket_t socket() const override { return INVALID_SOCKET; }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string_view in_;
+  std::size_t pos_ = 0;
+  std::string out_;
+};
+
+}  // namespace
+
+std::string Server::serve_bytes(std::string_view request_bytes) {
+  MemoryStream strm(request_bytes);
+  impl_->http.serve_stream(strm, [&] { return strm.is_readable(); });
+  return strm.take();
+}
+
 std::string Server::url() const {
   return "http://" + impl_->cfg.host + ":" + std::to_string(impl_->port);
 }

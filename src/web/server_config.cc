@@ -102,6 +102,9 @@ ServerConfig resolve_server_config(const Settings& s, const ServerFlags& f,
       if (!pub.empty()) c.allowed_hosts.push_back(pub);
     }
   }
+  if (auto v = s.get("SKINSCAN_REQUEST_GRACE")) {
+    c.request_grace_s = parse_int("SKINSCAN_REQUEST_GRACE", *v, 1, 300);
+  }
   if (!is_known_region(c.default_region)) {
     throw std::invalid_argument(
         "SKINSCAN_DEFAULT_REGION must be a two-letter region code such "
