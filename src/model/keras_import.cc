@@ -162,7 +162,7 @@ std::string file_sha256(const std::string& path) {
 Net read_keras_seed_cnn(const std::string& h5_path) {
   const Hdf5File file(h5_path);
   // Another network is an incompatible model; broken structure is a corrupt file.
-  auto fail = [&](const std::string& what) -> ModelError {
+  auto incompatible = [&](const std::string& what) -> ModelError {
     return ModelError(h5_path + ": " + what);
   };
   auto corrupt = [&](const std::string& what) {
@@ -183,23 +183,24 @@ Net read_keras_seed_cnn(const std::string& h5_path) {
   for (std::size_t i = 0; i < std::max(names.size(), expected.size()); ++i) {
     const std::string where = "layer " + std::to_string(i + 1);
     if (i >= names.size())
-      throw fail("not the seed architecture: " + where + " should be a " + expected[i].kind +
-                 " layer, the file ends after " + std::to_string(names.size()) + " layers");
+      throw incompatible("not the seed architecture: " + where + " should be a " +
+                         expected[i].kind + " layer, the file ends after " +
+                         std::to_string(names.size()) + " layers");
     if (i >= expected.size())
-      throw fail("not the seed architecture: extra " + where + " '" + names[i] +
-                 "' after the seed's " + std::to_string(expected.size()) + " layers");
+      throw incompatible("not the seed architecture: extra " + where + " '" + names[i] +
+                         "' after the seed's " + std::to_string(expected.size()) + " layers");
     const SeedLayer& want = expected[i];
     const std::string& name = names[i];
     if (!is_layer_of_kind(name, want.kind))
-      throw fail("not the seed architecture: " + where + " is '" + name + "', expected a " +
-                 want.kind + " layer");
+      throw incompatible("not the seed architecture: " + where + " is '" + name + "', expected a " +
+                         want.kind + " layer");
     const std::string group = (root == "/" ? "" : root) + "/" + name;
     const std::vector<std::string> weights = file.string_attribute(group, "weight_names");
     const std::size_t want_count = want.kernel.empty() ? 0 : 2;
     if (weights.size() != want_count)
-      throw fail("not the seed architecture: " + where + " '" + name + "' has " +
-                 std::to_string(weights.size()) + " weight arrays, expected " +
-                 std::to_string(want_count));
+      throw incompatible("not the seed architecture: " + where + " '" + name + "' has " +
+                         std::to_string(weights.size()) + " weight arrays, expected " +
+                         std::to_string(want_count));
     if (want_count == 0) continue;
     if (!ends_with(weights[0], "kernel:0") || !ends_with(weights[1], "bias:0"))
       throw corrupt(where + " '" + name + "': expected weights kernel:0 and bias:0, found " +
@@ -207,9 +208,9 @@ Net read_keras_seed_cnn(const std::string& h5_path) {
     const H5Floats kernel = file.floats(group + "/" + weights[0]);
     const H5Floats bias = file.floats(group + "/" + weights[1]);
     if (kernel.shape != want.kernel || bias.shape != want.bias)
-      throw fail("not the seed architecture: " + where + " '" + name + "' has kernel " +
-                 shape_text(kernel.shape) + " and bias " + shape_text(bias.shape) + ", expected " +
-                 shape_text(want.kernel) + " and " + shape_text(want.bias));
+      throw incompatible("not the seed architecture: " + where + " '" + name + "' has kernel " +
+                         shape_text(kernel.shape) + " and bias " + shape_text(bias.shape) +
+                         ", expected " + shape_text(want.kernel) + " and " + shape_text(want.bias));
     torch::Tensor k = as_tensor(kernel), b = as_tensor(bias);
     if (!torch::isfinite(k).all().item<bool>() || !torch::isfinite(b).all().item<bool>())
       throw corrupt(where + " '" + name + "' holds non-finite weights (corrupt file)");
