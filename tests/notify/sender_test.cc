@@ -275,7 +275,7 @@ TEST_F(SenderTest, NotConfiguredRowsWaitThenSendOnceConfigured) {
   {
     Sender idle(outbox_, TwilioConfig{}, fast());
     idle.start();  // nothing to do without credentials
-    EXPECT_EQ(idle.run_once(true), 0);
+    EXPECT_EQ(idle.run_once(), 0);
   }
   for (const auto& row : outbox_.rows()) EXPECT_EQ(row.status, Status::kNotConfigured);
   EXPECT_TRUE(fake_.requests().empty());
@@ -300,9 +300,10 @@ TEST_F(SenderTest, NotConfiguredRowsCanExpireInstead) {
   EXPECT_TRUE(fake_.requests().empty());
 }
 
-TEST_F(SenderTest, InFlightRowsOfACrashedSenderAreReclaimedAtStart) {
+TEST_F(SenderTest, InFlightRowsOfACrashedSenderAreReclaimedWhenTheLeaseEnds) {
   outbox_.add_screening(report(), "+14155550100", "+14155550101");
-  ASSERT_EQ(outbox_.claim_due(Clock::now(), 10, false).size(), 2u);  // then "crash"
+  // A sender claims with a lease that has already ended, then "crashes".
+  ASSERT_EQ(outbox_.claim_due(Clock::now(), 10, 0ms).size(), 2u);
   Sender sender(outbox_, config(), fast());
   ASSERT_TRUE(run(sender));
   EXPECT_EQ(outbox_.row(1).status, Status::kQueued);

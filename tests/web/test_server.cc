@@ -58,7 +58,7 @@ TestServer::TestServer(const fs::path& dir, ServerConfig cfg, notify::TwilioConf
   cfg.data_dir = (dir / "data").string();
   cfg.model = (skinscan::testing::source_dir() / "models" / "default").string();
   cfg.web_root = (dir / "web").string();
-  store_ = std::make_shared<store::Store>(cfg.db);
+  store_ = store::open_store(cfg.db);
   server_ = std::make_unique<Server>(cfg, shared_screener(), store_, std::move(twilio));
   port_ = server_->bind();
   thread_ = std::thread([this] { server_->run(); });
