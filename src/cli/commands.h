@@ -18,6 +18,7 @@ void add_bench_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 void add_notify_command(CLI::App& app);
+void add_migrate_command(CLI::App& app);
 
 // --model default: $SKINSCAN_MODEL, else the shipped models/default of this checkout.
 std::string default_model_dir();
