@@ -28,8 +28,7 @@ struct Common {
 };
 
 void add_common(CLI::App* cmd, Common& c) {
-  cmd->add_option("--db", c.db,
-                  "SQLite file or postgresql:// URL [SKINSCAN_DB, skinscan.db]");
+  cmd->add_option("--db", c.db, "SQLite file or postgresql:// URL [SKINSCAN_DB, skinscan.db]");
   cmd->add_option("--config", c.config, "KEY=VALUE config file [SKINSCAN_CONFIG]");
 }
 

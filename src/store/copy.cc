@@ -146,12 +146,11 @@ CopyReport copy_sqlite_to_postgresql(const std::string& sqlite_path, const std::
     throw StoreError("store " + sqlite_path + ": migrate: schema version " +
                      std::to_string(version) + " cannot be copied by this build");
   }
-  const auto screenings =
-      read_sqlite(ref, std::string("SELECT ") + kCols + " FROM screenings ORDER BY id", kNumCols,
-                  {15, 16});
-  const auto notes = read_sqlite(
-      ref, std::string("SELECT ") + kNoteCols + " FROM notifications ORDER BY id", kNumNoteCols,
-      {});
+  const auto screenings = read_sqlite(
+      ref, std::string("SELECT ") + kCols + " FROM screenings ORDER BY id", kNumCols, {15, 16});
+  const auto notes =
+      read_sqlite(ref, std::string("SELECT ") + kNoteCols + " FROM notifications ORDER BY id",
+                  kNumNoteCols, {});
   // Photos: the blobs table (version 2), else the image files of version 1.
   std::map<std::string, std::pair<std::string, std::string>> photos;  // sha -> (type, bytes)
   for (const auto& s : screenings) {
@@ -234,9 +233,9 @@ CopyReport copy_sqlite_to_postgresql(const std::string& sqlite_path, const std::
   for (const auto& n : notes) src_notes += *n[0] + ":" + *n[1] + ":" + *n[2] + "\n";
   std::string dst_notes;
   if (!notes.empty()) {
-    const auto r = c.exec(
-        "SELECT id, screening_id, recipient FROM notifications WHERE id <= $1 ORDER BY id",
-        {pg_text(*notes.back()[0])}, "verify notifications");
+    const auto r =
+        c.exec("SELECT id, screening_id, recipient FROM notifications WHERE id <= $1 ORDER BY id",
+               {pg_text(*notes.back()[0])}, "verify notifications");
     for (int i = 0; i < r.rows(); ++i) {
       dst_notes += r.text(i, 0) + ":" + r.text(i, 1) + ":" + r.text(i, 2) + "\n";
     }
@@ -254,8 +253,8 @@ CopyReport copy_sqlite_to_postgresql(const std::string& sqlite_path, const std::
     throw StoreError("store " + label + ": migrate: photos whose bytes do not match their hash");
   }
   for (const auto& [sha, blob] : photos) {
-    const auto r = c.exec("SELECT count(*) FROM blobs WHERE sha256 = $1", {pg_text(sha)},
-                          "verify photos");
+    const auto r =
+        c.exec("SELECT count(*) FROM blobs WHERE sha256 = $1", {pg_text(sha)}, "verify photos");
     if (r.int64(0, 0) != 1) {
       throw StoreError("store " + label + ": migrate: photo " + sha + " missing after copy");
     }

@@ -15,12 +15,8 @@ PgParam pg_real(double v) {
   return {std::string(buf, r.ptr)};
 }
 PgParam pg_text(const std::string& v) { return {v}; }
-PgParam pg_opt_text(const std::string& v) {
-  return v.empty() ? PgParam{} : PgParam{v};
-}
-PgParam pg_opt_int(std::optional<std::int64_t> v) {
-  return v ? pg_int(*v) : PgParam{};
-}
+PgParam pg_opt_text(const std::string& v) { return v.empty() ? PgParam{} : PgParam{v}; }
+PgParam pg_opt_int(std::optional<std::int64_t> v) { return v ? pg_int(*v) : PgParam{}; }
 PgParam pg_bool(bool v) { return {v ? "true" : "false"}; }
 PgParam pg_bytes(const std::string& v) { return {v, true}; }
 
@@ -33,8 +29,7 @@ std::int64_t PgResult::affected() const {
 bool PgResult::is_null(int row, int col) const { return PQgetisnull(r_, row, col) != 0; }
 std::string PgResult::text(int row, int col) const {
   if (is_null(row, col)) return {};
-  return std::string(PQgetvalue(r_, row, col),
-                     static_cast<std::size_t>(PQgetlength(r_, row, col)));
+  return std::string(PQgetvalue(r_, row, col), static_cast<std::size_t>(PQgetlength(r_, row, col)));
 }
 std::int64_t PgResult::int64(int row, int col) const {
   return std::strtoll(PQgetvalue(r_, row, col), nullptr, 10);
@@ -124,8 +119,7 @@ void PgConn::exec_script(const std::string& sql, const std::string& op) {
   PQclear(r);
 }
 
-PgTransaction::PgTransaction(PgConn& c, const std::string& op, const char* begin)
-    : c_(c), op_(op) {
+PgTransaction::PgTransaction(PgConn& c, const std::string& op, const char* begin) : c_(c), op_(op) {
   c_.ensure(op_);
   c_.exec_script(begin, op_ + " (begin)");
   open_ = true;

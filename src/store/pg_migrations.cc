@@ -108,8 +108,8 @@ int pg_migrate(PgConn& c) {
   c.exec("SELECT pg_advisory_xact_lock($1)", {pg_int(kMigrationLock)}, "migrate schema (lock)");
   const bool ours = has_migrations_table(c);
   if (!ours) {
-    const auto tables = c.exec(
-        "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()", {}, "read schema");
+    const auto tables = c.exec("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()",
+                               {}, "read schema");
     if (tables.int64(0, 0) > 0) {
       throw StoreError("store " + c.label() +
                        ": open: the database holds tables of another application, not a "

@@ -150,8 +150,8 @@ ScreeningRow PgStore::create_screening(const NewScreening& s, notify::Status ini
        pg_text(s.doctor_phone), pg_text(s.image_sha256), pg_text(s.image_format),
        pg_int(s.image_width), pg_int(s.image_height), pg_text(s.label), pg_text(s.decision),
        pg_text(s.finding), pg_real(std::clamp(s.confidence, 0.0, 1.0)),
-       pg_real(std::clamp(s.malignancy_risk, 0.0, 1.0)), pg_bool(s.refer),
-       pg_text(s.result_json), pg_text(s.model_version)},
+       pg_real(std::clamp(s.malignancy_risk, 0.0, 1.0)), pg_bool(s.refer), pg_text(s.result_json),
+       pg_text(s.model_version)},
       "create screening");
   const std::int64_t id = ins.int64(0, 0);
   const bool pending = initial == notify::Status::kPending;
@@ -206,11 +206,11 @@ Page PgStore::list_screenings(const std::string& query, int page, int page_size)
 std::vector<NotificationRow> PgStore::list_notifications(std::optional<notify::Status> status) {
   std::lock_guard lock(mu_);
   c_->ensure("list notifications");
-  const auto r = c_->exec(std::string("SELECT ") + kNotificationCols +
-                              " FROM notifications WHERE ($1::text IS NULL OR status = $1)"
-                              " ORDER BY screening_id, recipient = 'doctor', id",
-                          {status ? pg_text(notify::status_code(*status)) : PgParam{}},
-                          "list notifications");
+  const auto r =
+      c_->exec(std::string("SELECT ") + kNotificationCols +
+                   " FROM notifications WHERE ($1::text IS NULL OR status = $1)"
+                   " ORDER BY screening_id, recipient = 'doctor', id",
+               {status ? pg_text(notify::status_code(*status)) : PgParam{}}, "list notifications");
   std::vector<NotificationRow> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(notification_at(r, i, path_));
   return out;
@@ -220,14 +220,16 @@ Counts PgStore::counts() {
   std::lock_guard lock(mu_);
   Counts out;
   PgTransaction tx(*c_, "counts", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  const auto d = c_->exec(
-      "SELECT decision, count(*) FROM screenings GROUP BY decision ORDER BY decision", {},
-      "counts (screenings)");
-  for (int i = 0; i < d.rows(); ++i) out.screenings_by_decision.emplace_back(d.text(i, 0), d.int64(i, 1));
-  const auto n = c_->exec(
-      "SELECT status, count(*) FROM notifications GROUP BY status ORDER BY status", {},
-      "counts (notifications)");
-  for (int i = 0; i < n.rows(); ++i) out.notifications_by_status.emplace_back(n.text(i, 0), n.int64(i, 1));
+  const auto d =
+      c_->exec("SELECT decision, count(*) FROM screenings GROUP BY decision ORDER BY decision", {},
+               "counts (screenings)");
+  for (int i = 0; i < d.rows(); ++i)
+    out.screenings_by_decision.emplace_back(d.text(i, 0), d.int64(i, 1));
+  const auto n =
+      c_->exec("SELECT status, count(*) FROM notifications GROUP BY status ORDER BY status", {},
+               "counts (notifications)");
+  for (int i = 0; i < n.rows(); ++i)
+    out.notifications_by_status.emplace_back(n.text(i, 0), n.int64(i, 1));
   tx.commit();
   return out;
 }

@@ -137,7 +137,7 @@ void SqliteStore::mark_accepted(std::int64_t id, const std::string& sid, notify:
 }
 
 void SqliteStore::mark_retry(std::int64_t id, notify::Clock::time_point next_attempt,
-                       const std::string& reason) {
+                             const std::string& reason) {
   std::lock_guard lock(mu_);
   const DbRef ref{db_, &path_};
   // Only a claimed (or still pending) row goes back to pending; one that a callback or an
@@ -154,7 +154,8 @@ void SqliteStore::mark_retry(std::int64_t id, notify::Clock::time_point next_att
       .run();
 }
 
-void SqliteStore::mark_failed(std::int64_t id, const std::string& code, const std::string& message) {
+void SqliteStore::mark_failed(std::int64_t id, const std::string& code,
+                              const std::string& message) {
   std::lock_guard lock(mu_);
   const DbRef ref{db_, &path_};
   Statement(ref,
@@ -170,7 +171,7 @@ void SqliteStore::mark_failed(std::int64_t id, const std::string& code, const st
 }
 
 bool SqliteStore::apply_callback(const std::string& sid, notify::Status status,
-                           const std::string& error_code, const std::string& error_message) {
+                                 const std::string& error_code, const std::string& error_message) {
   if (sid.empty()) return false;
   std::lock_guard lock(mu_);
   const DbRef ref{db_, &path_};

@@ -29,7 +29,6 @@ void create_private_file(const std::string& path) {
   if (fd >= 0) ::close(fd);
 }
 
-
 }  // namespace
 
 SqliteStore::SqliteStore(const std::string& path) : path_(path) {

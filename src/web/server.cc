@@ -175,8 +175,6 @@ struct Server::Impl {
   Gate gate;
   std::unique_ptr<notify::Sender> sender;
   int port = 0;
-  std::mutex sessions_mu;
-  std::map<std::string, std::chrono::steady_clock::time_point> sessions;  // id -> expiry
 
   Impl(ServerConfig c, std::shared_ptr<const Screener> s, std::shared_ptr<store::Store> st,
        notify::TwilioConfig t, notify::SenderOptions so)
@@ -209,14 +207,8 @@ struct Server::Impl {
     const auto cookies = parse_cookies(req);
     const auto it = cookies.find("skinscan_session");
     if (it == cookies.end()) return false;
-    std::lock_guard lock(sessions_mu);
-    const auto s = sessions.find(it->second);
-    if (s == sessions.end()) return false;
-    if (s->second < std::chrono::steady_clock::now()) {
-      sessions.erase(s);
-      return false;
-    }
-    return true;
+    // Sessions live in the database (any instance, any restart), keyed by the cookie's hash.
+    return store->session_valid(sha256_hex(as_bytes(it->second)), std::chrono::system_clock::now());
   }
 
   bool authenticated(const Request& req) {
@@ -376,12 +368,11 @@ struct Server::Impl {
     s.result_json = r->json.dump();
     s.model_version = screener->model_version();
 
-    const fs::path image = images_dir / (s.image_sha256 + "." + image_extension(s.image_format));
-    std::error_code ec;
-    if (!fs::exists(image, ec)) write_file_atomic(image, as_bytes(bytes));  // before the row
     const auto initial =
         twilio.configured() ? notify::Status::kPending : notify::Status::kNotConfigured;
-    const store::ScreeningRow row = store->create_screening(s, initial);
+    // The photo is committed with its screening (one transaction, any instance reads it).
+    const store::Blob photo{s.image_sha256, format_mime(sniff_format(as_bytes(bytes))), bytes};
+    const store::ScreeningRow row = store->create_screening(s, initial, photo);
     if (initial == notify::Status::kPending) sender->wake();
     res.set_header("Location", "/api/v1/screenings/" + std::to_string(row.id));
     send_json(res, 201, screening_json(row));
@@ -427,10 +418,16 @@ struct Server::Impl {
     return images_dir / (row.image_sha256 + "." + image_extension(row.image_format));
   }
 
+  // The photo from the database; files of databases written before photos moved there.
+  std::optional<std::string> photo_bytes(const store::ScreeningRow& row) {
+    if (auto blob = store->get_blob(row.image_sha256)) return std::move(blob->bytes);
+    return read_file(image_path(row));
+  }
+
   void get_image(const Request& req, Response& res) {
     const auto row = find(req, res);
     if (!row) return;
-    auto bytes = read_file(image_path(*row));
+    auto bytes = photo_bytes(*row);
     if (!bytes) {
       send_error(res, 404, "not_found", "image file missing");
       return;
@@ -443,10 +440,11 @@ struct Server::Impl {
   void get_heatmap(const Request& req, Response& res) {
     const auto row = find(req, res);
     if (!row) return;
-    const fs::path cache = images_dir / (row->image_sha256 + ".heatmap-" + row->label + ".png");
-    auto png = read_file(cache);
+    auto cached = store->get_heatmap(row->image_sha256, row->label);
+    std::optional<std::string> png;
+    if (cached) png = std::move(cached->bytes);
     if (!png) {
-      const auto bytes = read_file(image_path(*row));
+      const auto bytes = photo_bytes(*row);
       const auto cls = class_from_code(row->label);
       if (!bytes || !cls) {
         send_error(res, 404, "not_found", "image file missing");
@@ -457,8 +455,9 @@ struct Server::Impl {
         const auto hold = gate.hold();
         out = screener->heatmap_png(as_bytes(*bytes), *cls);
       }
-      write_file_atomic(cache, out);
       png = std::string(out.begin(), out.end());
+      store->put_heatmap(row->image_sha256, row->label,
+                         store::Blob{sha256_hex(out), "image/png", *png});
     }
     res.set_header("Cache-Control", "private, max-age=86400");
     res.set_content(std::move(*png), "image/png");
@@ -518,12 +517,8 @@ struct Server::Impl {
       return;
     }
     const std::string id = random_hex(32);
-    {
-      std::lock_guard lock(sessions_mu);
-      const auto now = std::chrono::steady_clock::now();
-      std::erase_if(sessions, [&](const auto& kv) { return kv.second < now; });
-      sessions[id] = now + kSessionLifetime;
-    }
+    store->create_session(sha256_hex(as_bytes(id)),
+                          std::chrono::system_clock::now() + kSessionLifetime);
     res.status = 204;
     res.set_header("Set-Cookie",
                    "skinscan_session=" + id + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200");
@@ -532,8 +527,7 @@ struct Server::Impl {
   void delete_session(const Request& req, Response& res) {
     const auto cookies = parse_cookies(req);
     if (const auto it = cookies.find("skinscan_session"); it != cookies.end()) {
-      std::lock_guard lock(sessions_mu);
-      sessions.erase(it->second);
+      store->delete_session(sha256_hex(as_bytes(it->second)));
     }
     res.status = 204;
     res.set_header("Set-Cookie", "skinscan_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");

@@ -83,8 +83,8 @@ class Cluster : public ::testing::Test {
         " SKINSCAN_NOTIFY_TIMEOUT_S=2 SKINSCAN_NOTIFY_LEASE_S=4 SKINSCAN_NOTIFY_POLL_MS=100"
         " SKINSCAN_NOTIFY_INITIAL_BACKOFF_MS=50 SKINSCAN_NOTIFY_MAX_BACKOFF_MS=200 ";
     script_ = env + (skinscan::testing::source_dir() / "scripts" / "cluster").string();
-    ASSERT_EQ(std::system((script_ + " up 2 > '" + (state_ / "up.log").string() + "' 2>&1").c_str()),
-              0)
+    ASSERT_EQ(
+        std::system((script_ + " up 2 > '" + (state_ / "up.log").string() + "' 2>&1").c_str()), 0)
         << slurp(state_ / "up.log");
     up_ = true;
     url_ = trim(slurp(state_ / "url"));
@@ -146,8 +146,8 @@ TEST_F(Cluster, TwoInstancesShareEverythingAndDeliverEachMessageOnce) {
   ASSERT_EQ(by_upstream.size(), 2u) << "both instances served screenings";
   for (const auto& [upstream, ids] : by_upstream) {
     // Each screening is readable, photo included, through the OTHER instance.
-    const Node& other = upstream == "127.0.0.1:" + std::to_string(nodes_[0].port) ? nodes_[1]
-                                                                                   : nodes_[0];
+    const Node& other =
+        upstream == "127.0.0.1:" + std::to_string(nodes_[0].port) ? nodes_[1] : nodes_[0];
     httplib::Client cli(node_url(other));
     for (const auto id : ids) {
       const auto row = cli.Get("/api/v1/screenings/" + std::to_string(id), auth());
@@ -159,8 +159,8 @@ TEST_F(Cluster, TwoInstancesShareEverythingAndDeliverEachMessageOnce) {
   }
   // A login made on one instance works on the other.
   httplib::Client one(node_url(nodes_[0])), two(node_url(nodes_[1]));
-  const auto login = one.Post("/api/v1/session", json{{"token", kApiToken}}.dump(),
-                              "application/json");
+  const auto login =
+      one.Post("/api/v1/session", json{{"token", kApiToken}}.dump(), "application/json");
   ASSERT_TRUE(login && login->status == 204);
   const std::string set_cookie = login->get_header_value("Set-Cookie");
   const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
@@ -173,9 +173,8 @@ TEST_F(Cluster, TwoInstancesShareEverythingAndDeliverEachMessageOnce) {
 
   // Both senders deliver: exactly 100 accepted messages, none twice.
   ASSERT_TRUE(eventually([&] { return fake_.accepted() >= 100; }, 120s)) << fake_.accepted();
-  ASSERT_TRUE(eventually([&] {
-    return count("SELECT count(*) FROM notifications WHERE status = 'queued'") == 100;
-  }));
+  ASSERT_TRUE(eventually(
+      [&] { return count("SELECT count(*) FROM notifications WHERE status = 'queued'") == 100; }));
   EXPECT_EQ(fake_.accepted(), 100);
   const auto per_message = fake_.accepted_per_message();
   EXPECT_EQ(per_message.size(), 100u);
@@ -192,9 +191,10 @@ TEST_F(Cluster, KilledInstanceLosesNoMessage) {
   const int accepted_at_kill = fake_.accepted();
   EXPECT_LT(accepted_at_kill, 40) << "the kill came after everything was sent";
   // The survivor takes over the killed sender's rows when their lease ends.
-  ASSERT_TRUE(eventually([&] {
-    return count("SELECT count(*) FROM notifications WHERE status = 'queued'") == 40;
-  }, 180s)) << count("SELECT count(*) FROM notifications WHERE status = 'queued'");
+  ASSERT_TRUE(eventually(
+      [&] { return count("SELECT count(*) FROM notifications WHERE status = 'queued'") == 40; },
+      180s))
+      << count("SELECT count(*) FROM notifications WHERE status = 'queued'");
   const auto per_message = fake_.accepted_per_message();
   EXPECT_EQ(per_message.size(), 40u) << "every message delivered";
   int duplicates = 0;
@@ -229,7 +229,8 @@ TEST_F(Cluster, PostgresRestartIsSurvivedWithoutRestartingInstances) {
     EXPECT_TRUE(eventually([&] {
       const auto r = c.Get("/readyz");
       return r && r->status == 200;
-    })) << n.name << " ready again without a restart";
+    })) << n.name
+        << " ready again without a restart";
     EXPECT_TRUE(alive(n.pid));
   }
   std::int64_t last = 0;

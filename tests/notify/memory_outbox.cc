@@ -59,8 +59,8 @@ std::vector<OutboxMessage> MemoryOutbox::claim_due(Clock::time_point now, int li
   std::vector<OutboxMessage> out;
   for (auto& r : rows_) {
     if (static_cast<int>(out.size()) >= limit) break;
-    const bool due = (r.status == Status::kPending || r.status == Status::kSending) &&
-                     r.next_attempt <= now;
+    const bool due =
+        (r.status == Status::kPending || r.status == Status::kSending) && r.next_attempt <= now;
     if (due) {
       r.status = Status::kSending;
       r.next_attempt = now + lease;

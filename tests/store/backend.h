@@ -44,9 +44,8 @@ std::string backend_name(const ::testing::TestParamInfo<Backend>& info);
 }  // namespace skinscan::store::testing
 
 // Instantiates a TEST_P suite on SQLite and PostgreSQL.
-#define SKINSCAN_STORE_BACKENDS(Suite)                                                \
-  INSTANTIATE_TEST_SUITE_P(                                                          \
-      Backends, Suite,                                                               \
-      ::testing::Values(::skinscan::store::testing::Backend::kSqlite,                \
-                        ::skinscan::store::testing::Backend::kPostgres),             \
-      ::skinscan::store::testing::backend_name)
+#define SKINSCAN_STORE_BACKENDS(Suite)                                                        \
+  INSTANTIATE_TEST_SUITE_P(Backends, Suite,                                                   \
+                           ::testing::Values(::skinscan::store::testing::Backend::kSqlite,    \
+                                             ::skinscan::store::testing::Backend::kPostgres), \
+                           ::skinscan::store::testing::backend_name)

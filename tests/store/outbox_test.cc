@@ -84,8 +84,8 @@ TEST_P(OutboxTest, ClaimRespectsTimeLimitAndStatus) {
   EXPECT_TRUE(store_->claim_due(Clock::now() - 1h, 10, kLease).empty());  // not yet due
   EXPECT_TRUE(store_->claim_due(Clock::now() + 1s, 0, kLease).empty());
   EXPECT_EQ(store_->claim_due(Clock::now() + 1s, 1, kLease).size(), 1u);
-  EXPECT_EQ(store_->claim_due(Clock::now() + 1s, 10, kLease).size(), 1u);     // the other pending
-  EXPECT_TRUE(store_->claim_due(Clock::now() + 1s, 10, kLease).empty());  // all leased
+  EXPECT_EQ(store_->claim_due(Clock::now() + 1s, 10, kLease).size(), 1u);    // the other pending
+  EXPECT_TRUE(store_->claim_due(Clock::now() + 1s, 10, kLease).empty());     // all leased
   EXPECT_EQ(store_->list_notifications(Status::kNotConfigured).size(), 2u);  // never claimed
 }
 

@@ -1,8 +1,8 @@
 #include "support/pg_server.h"
 
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
-#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -42,9 +42,8 @@ pid_t spawn(const fs::path& dir, const std::vector<std::string>& argv, const fs:
       ::dup2(::fileno(out), 1);
       ::dup2(::fileno(out), 2);
     }
-    if (nobody != nullptr &&
-        (::setgroups(0, nullptr) != 0 || ::setgid(nobody->pw_gid) != 0 ||
-         ::setuid(nobody->pw_uid) != 0)) {
+    if (nobody != nullptr && (::setgroups(0, nullptr) != 0 || ::setgid(nobody->pw_gid) != 0 ||
+                              ::setuid(nobody->pw_uid) != 0)) {
       ::_exit(126);
     }
     if (::chdir(dir.c_str()) != 0) ::_exit(126);
@@ -88,11 +87,11 @@ PgServer::PgServer() {
     }
   }
   const fs::path log = dir_ / "initdb.log";
-  const pid_t pid = spawn(dir_,
-                          {(bin_ / "initdb").string(), "-D", (dir_ / "data").string(), "-U",
-                           "skinscan", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8",
-                           "--no-sync"},
-                          log);
+  const pid_t pid =
+      spawn(dir_,
+            {(bin_ / "initdb").string(), "-D", (dir_ / "data").string(), "-U", "skinscan",
+             "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"},
+            log);
   int st = 0;
   ::waitpid(pid, &st, 0);
   if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
