@@ -59,6 +59,7 @@ class Engine {
 
   const ModelInfo& info() const { return model_.info(); }
   const DecisionRule& rule() const { return rule_; }
+  const ImageLimits& limits() const { return options_.limits; }  // incl. the minimum size
   const Classifier& classifier() const { return model_; }
   const LesionDetector& detector() const { return detector_; }
 
