@@ -4,6 +4,7 @@
 //  - screenings created through nginx land on both instances and each is readable (row and
 //    photo) through the other; a login made on one instance works on the other;
 //  - 50 screenings give exactly 100 accepted messages, none twice, with both senders running;
+//    Twilio's status callbacks are applied whichever instance receives them;
 //  - kill -9 of one instance while messages are in flight: every message is still delivered,
 //    duplicates only inside the stated window (at most the one request the killed sender had
 //    between Twilio's 201 and its commit), counted;
@@ -25,6 +26,7 @@
 
 #include "eventually.h"
 #include "fake_twilio.h"
+#include "notify/signature.h"
 #include "support/paths.h"
 #include "support/pg_server.h"
 
@@ -180,6 +182,27 @@ TEST_F(Cluster, TwoInstancesShareEverythingAndDeliverEachMessageOnce) {
   EXPECT_EQ(per_message.size(), 100u);
   for (const auto& [key, n] : per_message) EXPECT_EQ(n, 1) << key;
   EXPECT_TRUE(fake_.violations().empty());
+
+  // Twilio's status callbacks may land on any instance: one per instance, each for a message
+  // the other instance may have sent, both applied to the shared rows.
+  const std::string sid1 =
+      PgServer::sql(db_, "SELECT twilio_sid FROM notifications ORDER BY id LIMIT 1");
+  const std::string sid2 =
+      PgServer::sql(db_, "SELECT twilio_sid FROM notifications ORDER BY id DESC LIMIT 1");
+  for (const auto& [node, sid] : {std::pair{nodes_[0], sid1}, std::pair{nodes_[1], sid2}}) {
+    const notify::FormParams form{{"MessageSid", sid}, {"MessageStatus", "delivered"}};
+    const std::string url = node_url(node) + "/twilio/status";
+    httplib::Client cli(node_url(node));
+    const auto r = cli.Post(
+        "/twilio/status", {{"X-Twilio-Signature", notify::twilio_signature(kToken, url, form)}},
+        "MessageSid=" + sid + "&MessageStatus=delivered", "application/x-www-form-urlencoded");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 204) << node.name;
+  }
+  EXPECT_EQ(
+      count("SELECT count(*) FROM notifications WHERE status = 'delivered' AND twilio_sid IN ('" +
+            sid1 + "', '" + sid2 + "')"),
+      2);
 }
 
 TEST_F(Cluster, KilledInstanceLosesNoMessage) {
