@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "store/store.h"
@@ -16,6 +17,9 @@
 namespace skinscan::store::testing {
 
 enum class Backend { kSqlite, kPostgres };
+inline void PrintTo(Backend b, std::ostream* os) {
+  *os << (b == Backend::kSqlite ? "SQLite" : "PostgreSQL");
+}
 
 class BackendTest : public ::testing::TestWithParam<Backend> {
  protected:
