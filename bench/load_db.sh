@@ -36,13 +36,12 @@ run_wrk() {
   local out
   out=$(wrk -t"$(( CONNECTIONS < 2 ? CONNECTIONS : 2 ))" -c"$CONNECTIONS" -d"${DURATION}s" \
     --timeout 30s --latency -s bench/load_multipart.lua "$1/api/v1/screenings" -- "$IMAGE" screening)
-  local rps p50 p99 errs non2xx
+  local rps p50 p99 errs
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-  non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
-  errs=$(awk '/Socket errors/ {print $0}' <<<"$out")
-  echo "$rps ${p50:-?} ${p99:-?} non-2xx=${non2xx:-0} ${errs:+($errs)}"
+  errs=$(sed -n 's/^errors: //p' <<<"$out")  # bench/load_multipart.lua's summary
+  echo "$rps ${p50:-?} ${p99:-?} [${errs:-?}]"
 }
 
 printf '%-28s %s\n' "setup" "screenings/s p50 p99 errors | bytes per 1,000 screenings"
@@ -82,7 +81,7 @@ for n_inst in 1 2; do
   fi
   before=$(pg_size | tail -1)
   line=$(run_wrk "$target")
-  read -r n after < <(pg_size | tr '\n' ' ')
+  read -r n after < <(pg_size | tr '\n' ' '; echo)
   printf '%-28s %s | %s (%s screenings, empty database %s)\n' "$label" "$line" \
     "$(( n > 0 ? (after - before) * 1000 / n : 0 ))" "$n" "$before"
   scripts/cluster down >/dev/null
