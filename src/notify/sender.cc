@@ -40,6 +40,9 @@ Status accepted_status(const std::string& twilio_status) {
   return Status::kQueued;
 }
 
+// Time allowed, after a request ends, to commit its outcome before the row's lease ends.
+constexpr std::chrono::milliseconds kCommitGrace{500};
+
 }  // namespace
 
 SenderOptions sender_options_from_settings(const skinscan::Settings& s) {
@@ -67,7 +70,8 @@ Sender::Sender(Outbox& outbox, TwilioConfig cfg, SenderOptions options)
     : outbox_(outbox), cfg_(std::move(cfg)), opt_(options) {
   if (opt_.batch < 1) opt_.batch = 1;
   // A lease no longer than one request would give every row back unsent.
-  if (opt_.lease <= opt_.request_timeout) opt_.lease = 2 * opt_.request_timeout;
+  if (opt_.lease <= opt_.request_timeout + kCommitGrace)
+    opt_.lease = 2 * opt_.request_timeout + std::chrono::seconds(1);
 }
 
 Sender::~Sender() { stop(); }
@@ -158,9 +162,9 @@ int Sender::round(bool stoppable) {
       std::lock_guard lock(mu_);
       if (stop_) break;
     }
-    // The request must end inside our lease, or another sender could take the row and send
-    // it too: give the rest of the batch back instead.
-    if (Clock::now() + opt_.request_timeout >= claimed_at + opt_.lease) break;
+    // The request and the commit of its outcome must end inside our lease, or another sender
+    // could take the row and send it too: give the rest of the batch back instead.
+    if (Clock::now() + opt_.request_timeout + kCommitGrace >= claimed_at + opt_.lease) break;
     try {
       deliver(batch[done]);
     } catch (const std::exception& e) {

@@ -121,8 +121,8 @@ TEST(CrashRecovery, KilledSenderLosesNothingAndSendsEachMessageOnce) {
   const std::vector<std::string> env{
       "TWILIO_ACCOUNT_SID=" + kSid, "TWILIO_AUTH_TOKEN=" + kToken, "TWILIO_WHATSAPP_FROM=" + kFrom,
       "TWILIO_API_BASE=" + fake.base_url(),
-      // A killed sender's rows are reclaimed when their lease ends: 3 s after the claim.
-      "SKINSCAN_NOTIFY_TIMEOUT_S=2", "SKINSCAN_NOTIFY_LEASE_S=3",
+      // A killed sender's rows are reclaimed when their lease ends: 4 s after the claim.
+      "SKINSCAN_NOTIFY_TIMEOUT_S=2", "SKINSCAN_NOTIFY_LEASE_S=4",
       "SKINSCAN_NOTIFY_INITIAL_BACKOFF_MS=20", "SKINSCAN_NOTIFY_MAX_BACKOFF_MS=100",
       "SKINSCAN_NOTIFY_POLL_MS=50"};
   const std::vector<std::string> args{"notify", "send", "--db", db};
