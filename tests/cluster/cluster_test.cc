@@ -9,8 +9,10 @@
 //    duplicates only inside the stated window (at most the one request the killed sender had
 //    between Twilio's 201 and its commit), counted;
 //  - PostgreSQL stopped and started under the instances: not ready, no 201 while it is down,
-//    ready again without restarting them, nothing half-stored.
+//    ready again without restarting them, nothing half-stored;
+//  - `skinscan notify list` on the shared database, `skinscan migrate` from SQLite.
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <gtest/gtest.h>
 
@@ -27,6 +29,8 @@
 #include "eventually.h"
 #include "fake_twilio.h"
 #include "notify/signature.h"
+#include "store/sqlite_store.h"
+#include "store/validate.h"
 #include "support/paths.h"
 #include "support/pg_server.h"
 
@@ -62,6 +66,17 @@ bool alive(pid_t pid) {
   const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
   const auto close = stat.rfind(')');
   return close != std::string::npos && stat.size() > close + 2 && stat[close + 2] != 'Z';
+}
+
+// Runs a shell command; returns (exit status, stdout).
+std::pair<int, std::string> run(const std::string& cmd) {
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return {-1, ""};
+  std::string out;
+  char buf[4096];
+  while (const std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int st = ::pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
 }
 
 struct Node {
@@ -183,6 +198,12 @@ TEST_F(Cluster, TwoInstancesShareEverythingAndDeliverEachMessageOnce) {
   for (const auto& [key, n] : per_message) EXPECT_EQ(n, 1) << key;
   EXPECT_TRUE(fake_.violations().empty());
 
+  // The operator commands work on the shared database too.
+  const std::string bin = (skinscan::testing::binary_dir() / "skinscan").string();
+  const auto [rc, out] = run("'" + bin + "' notify list --db '" + db_ + "' --status queued --json");
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_EQ(json::parse(out).size(), 100u);
+
   // Twilio's status callbacks may land on any instance: one per instance, each for a message
   // the other instance may have sent, both applied to the shared rows.
   const std::string sid1 =
@@ -269,6 +290,50 @@ TEST_F(Cluster, PostgresRestartIsSurvivedWithoutRestartingInstances) {
                   " (SELECT 1 FROM blobs b WHERE b.sha256 = s.image_sha256)"),
             0);
   EXPECT_GT(last, 0);
+}
+
+TEST(MigrateCommand, CopiesASqliteClinicIntoPostgresqlAndIsSafeToRerun) {
+  if (!PgServer::bin_dir()) GTEST_SKIP() << "PostgreSQL server binaries not found";
+  skinscan::testing::TempDir dir("migrate_cli");
+  const std::string src = (dir / "clinic.db").string();
+  {
+    store::SqliteStore s(src);
+    for (int i = 0; i < 3; ++i) {
+      store::NewScreening n;
+      n.patient_name = "Patient " + std::to_string(i);
+      n.patient_phone = "+1415555" + std::to_string(1000 + i);
+      n.doctor_name = "Dr. Who";
+      n.doctor_phone = "+14155552000";
+      const std::string bytes = "photo-" + std::to_string(i);
+      n.image_sha256 = store::sha256_hex(bytes);
+      n.image_format = "jpeg";
+      n.image_width = n.image_height = 100;
+      n.label = "nv";
+      n.decision = "diagnosis";
+      n.finding = "Melanocytic nevi";
+      n.confidence = 0.9;
+      n.result_json = "{}";
+      n.model_version = "m1";
+      s.create_screening(n, notify::Status::kPending,
+                         store::Blob{n.image_sha256, "image/jpeg", bytes});
+    }
+  }
+  const std::string url = PgServer::shared().create_database("migrate_cli");
+  const std::string cmd = "'" + (skinscan::testing::binary_dir() / "skinscan").string() +
+                          "' migrate --from 'sqlite:" + src + "' --to '" + url + "' 2>&1";
+  auto [rc, out] = run(cmd);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("screenings: 3 in source, 3 added"), std::string::npos) << out;
+  EXPECT_NE(out.find("photos: 3 in source, 3 added"), std::string::npos) << out;
+  EXPECT_EQ(PgServer::sql(url, "SELECT count(*) FROM notifications"), "6");
+  std::tie(rc, out) = run(cmd);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("screenings: 3 in source, 0 added"), std::string::npos) << out;
+  EXPECT_EQ(PgServer::sql(url, "SELECT count(*) FROM screenings"), "3");
+  EXPECT_NE(run("'" + (skinscan::testing::binary_dir() / "skinscan").string() +
+                "' migrate --from 'sqlite:" + src + "' --to 'sqlite:x.db' 2>&1")
+                .first,
+            0);
 }
 
 }  // namespace
