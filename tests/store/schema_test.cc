@@ -188,3 +188,34 @@ TEST(Schema, MissingDirectoryGivesAClearError) {
 
 }  // namespace
 }  // namespace skinscan::store
+
+namespace skinscan::store {
+namespace {
+
+TEST(DatabaseUrl, PicksTheBackendAndNeverShowsThePassword) {
+  EXPECT_TRUE(is_postgresql_url("postgresql://u@h/db"));
+  EXPECT_TRUE(is_postgresql_url("postgres://u@h/db"));
+  EXPECT_FALSE(is_postgresql_url("sqlite:/tmp/x.db"));
+  EXPECT_FALSE(is_postgresql_url("postgresql.db"));
+  // Nothing listens on port 1: the connection is refused at once.
+  try {
+    open_store("postgresql://clinic:s3cr3t-pw@127.0.0.1:1/skinscan?connect_timeout=2");
+    FAIL() << "expected StoreError";
+  } catch (const StoreError& e) {
+    const std::string msg = e.what();
+    EXPECT_EQ(msg.find("s3cr3t-pw"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("postgresql://clinic:***@127.0.0.1:1/skinscan"), std::string::npos) << msg;
+  }
+}
+
+TEST(DatabaseUrl, SqlitePrefixNamesAFile) {
+  skinscan::testing::TempDir dir("db_url_sqlite");
+  const auto path = (dir / "s.db").string();
+  const auto store = open_store("sqlite:" + path);
+  EXPECT_EQ(store->backend(), "sqlite");
+  EXPECT_EQ(store->path(), path);
+  EXPECT_TRUE(std::filesystem::exists(path));
+}
+
+}  // namespace
+}  // namespace skinscan::store
