@@ -16,9 +16,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -253,20 +256,32 @@ TEST_F(Cluster, KilledInstanceLosesNoMessage) {
 }
 
 TEST_F(Cluster, PostgresRestartIsSurvivedWithoutRestartingInstances) {
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(std::get<0>(post_screening(url_, i)), 201);
+  // Light load: one client posting screenings through nginx all along.
+  std::mutex mu;
+  std::vector<std::pair<int, std::int64_t>> answers;  // (status, id)
+  std::atomic<bool> stop{false};
+  std::thread client([&] {
+    for (int i = 0; !stop; ++i) {
+      const auto [status, id, upstream] = post_screening(url_, i);
+      std::lock_guard lock(mu);
+      answers.emplace_back(status, id);
+    }
+  });
+  auto tally = [&](bool ok) {
+    std::lock_guard lock(mu);
+    return std::count_if(answers.begin(), answers.end(),
+                         [&](const auto& a) { return (a.first == 201) == ok; });
+  };
+  ASSERT_TRUE(eventually([&] { return tally(true) >= 3; }));
+
   ASSERT_EQ(std::system((script_ + " pg-stop > /dev/null 2>&1").c_str()), 0);
   httplib::Client cli(node_url(nodes_[1]));
   const auto ready = cli.Get("/readyz");
   ASSERT_TRUE(ready);
-  EXPECT_EQ(ready->status, 503);
-  int created_while_down = 0;
-  for (int i = 0; i < 4; ++i) {
-    const auto [status, id, upstream] = post_screening(url_, 10 + i);
-    EXPECT_NE(status, 0);
-    EXPECT_TRUE(status >= 500) << "no success claimed while the database is down: " << status;
-    created_while_down += status == 201;
-  }
-  EXPECT_EQ(created_while_down, 0);
+  EXPECT_EQ(ready->status, 503) << "not ready while the database is down";
+  const auto failed_before = tally(false);
+  ASSERT_TRUE(eventually([&] { return tally(false) >= failed_before + 3; }));
+
   ASSERT_EQ(std::system((script_ + " pg-start > /dev/null 2>&1").c_str()), 0);
   for (const auto& n : nodes_) {
     httplib::Client c(node_url(n));
@@ -277,19 +292,31 @@ TEST_F(Cluster, PostgresRestartIsSurvivedWithoutRestartingInstances) {
         << " ready again without a restart";
     EXPECT_TRUE(alive(n.pid));
   }
-  std::int64_t last = 0;
-  EXPECT_TRUE(eventually([&] {
-    const auto [status, id, upstream] = post_screening(url_, 20);
-    last = id;
-    return status == 201;
-  }));
-  // Nothing half-stored: every screening has its two rows and its photo.
-  EXPECT_EQ(count("SELECT count(*) FROM screenings"), 4);
-  EXPECT_EQ(count("SELECT count(*) FROM notifications"), 8);
+  const auto ok_after = tally(true);
+  ASSERT_TRUE(eventually([&] { return tally(true) >= ok_after + 3; }));
+  stop = true;
+  client.join();
+
+  // Every answer is a 201 or a server error; never a client error, never a lost 201.
+  std::int64_t created = 0;
+  for (const auto& [status, id] : answers) {
+    EXPECT_TRUE(status == 201 || status >= 500) << status;
+    if (status != 201) continue;
+    ++created;
+    EXPECT_EQ(
+        PgServer::sql(db_, "SELECT count(*) FROM screenings WHERE id = " + std::to_string(id)), "1")
+        << "a 201 for screening " << id << " that is not stored";
+  }
+  // Nothing half-stored: every screening has its two rows and its photo. A request whose
+  // COMMIT raced the shutdown may be stored although it was answered 500 (counted).
+  const auto stored = count("SELECT count(*) FROM screenings");
+  EXPECT_GE(stored, created);
+  EXPECT_EQ(count("SELECT count(*) FROM notifications"), 2 * stored);
   EXPECT_EQ(count("SELECT count(*) FROM screenings s WHERE NOT EXISTS"
                   " (SELECT 1 FROM blobs b WHERE b.sha256 = s.image_sha256)"),
             0);
-  EXPECT_GT(last, 0);
+  std::printf("[ cluster  ] PostgreSQL restart: %zu requests, %lld answered 201, %lld stored\n",
+              answers.size(), static_cast<long long>(created), static_cast<long long>(stored));
 }
 
 TEST(MigrateCommand, CopiesASqliteClinicIntoPostgresqlAndIsSafeToRerun) {
