@@ -64,7 +64,11 @@ std::string redact_url(const std::string& url) {
 }
 
 PgConn::PgConn(const std::string& url, std::string label) : label_(std::move(label)) {
-  c_ = PQconnectdb(url.c_str());
+  // A default connect_timeout, so a reconnect to an unreachable host gives up after seconds,
+  // not the system's TCP timeout; one in the URL wins (expanded later, it overrides).
+  const char* keys[] = {"connect_timeout", "dbname", nullptr};
+  const char* values[] = {"5", url.c_str(), nullptr};
+  c_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (PQstatus(c_) != CONNECTION_OK) {
     std::string msg = c_ != nullptr ? PQerrorMessage(c_) : "out of memory";
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
