@@ -96,6 +96,48 @@ void add_predict_command(CLI::App& app) {
   });
 }
 
+nlohmann::ordered_json fit_detector(const std::string& model_dir, const Dataset& ds,
+                                    const Split& split, double percentile) {
+  const Classifier model = Classifier::load(model_dir);
+  auto features_of = [&](Part part, std::vector<int>* labels) {
+    const auto idx = split.indices(part);
+    const std::vector<cv::Mat> imgs = load_model_inputs(ds, idx, model.info().input);
+    std::vector<torch::Tensor> parts;
+    for (std::size_t b = 0; b < imgs.size(); b += 256) {
+      std::vector<cv::Mat> batch(imgs.begin() + static_cast<long>(b),
+                                 imgs.begin() + static_cast<long>(std::min(imgs.size(), b + 256)));
+      parts.push_back(model.features_and_logits(model.batch(batch)).first);
+    }
+    if (labels)
+      for (std::size_t i : idx) labels->push_back(ds.samples[i].dx);
+    return torch::cat(parts);
+  };
+  std::vector<int> train_labels;
+  const torch::Tensor tr = features_of(Part::kTrain, &train_labels);
+  const torch::Tensor va = features_of(Part::kVal, nullptr);
+  const LesionDetector det = LesionDetector::fit(tr, train_labels, va, percentile);
+  auto rejection = [&](const torch::Tensor& f) {
+    return det.scores(f).gt(det.threshold()).to(torch::kFloat64).mean().item<double>();
+  };
+  nlohmann::ordered_json entry = {
+      {"method",
+       "min class-conditional Mahalanobis distance of pooled features (shared covariance)"},
+      {"percentile", percentile},
+      {"threshold", det.threshold()},
+      {"val_false_rejection", rejection(va)}};
+  if (!split.indices(Part::kTest).empty()) {
+    entry["test_false_rejection"] = rejection(features_of(Part::kTest, nullptr));
+  }
+  det.save(model_dir);
+  const fs::path json_path = fs::path(model_dir) / kModelJson;
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(std::ifstream(json_path));
+  j["lesion_detector"] = entry;
+  const fs::path tmp = json_path.string() + ".tmp";
+  std::ofstream(tmp) << j.dump(2) << "\n";
+  fs::rename(tmp, json_path);
+  return entry;
+}
+
 void add_fit_detector_command(CLI::App& app) {
   struct Opts {
     std::string model = default_model_dir(), data, split;
@@ -112,47 +154,9 @@ void add_fit_detector_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0.5, 1.0));
   cmd->callback([o] {
-    const Classifier model = Classifier::load(o->model);
     const Dataset ds = open_dataset(o->data);
     const Split split = align_split(load_split(o->split), ds);
-    auto features_of = [&](Part part, std::vector<int>* labels) {
-      const auto idx = split.indices(part);
-      const std::vector<cv::Mat> imgs = load_model_inputs(ds, idx, model.info().input);
-      std::vector<torch::Tensor> parts;
-      for (std::size_t b = 0; b < imgs.size(); b += 256) {
-        std::vector<cv::Mat> batch(
-            imgs.begin() + static_cast<long>(b),
-            imgs.begin() + static_cast<long>(std::min(imgs.size(), b + 256)));
-        parts.push_back(model.features_and_logits(model.batch(batch)).first);
-      }
-      if (labels)
-        for (std::size_t i : idx) labels->push_back(ds.samples[i].dx);
-      return torch::cat(parts);
-    };
-    std::vector<int> train_labels;
-    const torch::Tensor tr = features_of(Part::kTrain, &train_labels);
-    const torch::Tensor va = features_of(Part::kVal, nullptr);
-    const LesionDetector det = LesionDetector::fit(tr, train_labels, va, o->percentile);
-    auto rejection = [&](const torch::Tensor& f) {
-      return det.scores(f).gt(det.threshold()).to(torch::kFloat64).mean().item<double>();
-    };
-    nlohmann::ordered_json entry = {
-        {"method",
-         "min class-conditional Mahalanobis distance of pooled features (shared covariance)"},
-        {"percentile", o->percentile},
-        {"threshold", det.threshold()},
-        {"val_false_rejection", rejection(va)}};
-    if (!split.indices(Part::kTest).empty()) {
-      entry["test_false_rejection"] = rejection(features_of(Part::kTest, nullptr));
-    }
-    det.save(o->model);
-    const fs::path json_path = fs::path(o->model) / kModelJson;
-    nlohmann::ordered_json j = nlohmann::ordered_json::parse(std::ifstream(json_path));
-    j["lesion_detector"] = entry;
-    const fs::path tmp = json_path.string() + ".tmp";
-    std::ofstream(tmp) << j.dump(2) << "\n";
-    fs::rename(tmp, json_path);
-    std::cout << entry.dump(2) << std::endl;
+    std::cout << fit_detector(o->model, ds, split, o->percentile).dump(2) << std::endl;
   });
 }
 

@@ -74,7 +74,7 @@ PgConn::PgConn(const std::string& url, std::string label) : label_(std::move(lab
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
     PQfinish(c_);
     c_ = nullptr;
-    throw StoreError("store " + label_ + ": open: " + msg);
+    throw StoreError("store " + label_ + ": open: " + msg, ErrorCode::kUnavailable);
   }
 }
 
@@ -88,7 +88,8 @@ void PgConn::ensure(const std::string& op) {
   if (!ok()) {
     std::string msg = PQerrorMessage(c_);
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-    throw StoreError("store " + label_ + ": " + op + ": database unavailable: " + msg);
+    throw StoreError("store " + label_ + ": " + op + ": database unavailable: " + msg,
+                     ErrorCode::kUnavailable);
   }
 }
 
@@ -97,7 +98,10 @@ void PgConn::fail(const std::string& op, pg_result* r) {
   if (msg.empty()) msg = PQerrorMessage(c_);
   PQclear(r);
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-  throw StoreError("store " + label_ + ": " + op + ": " + msg);
+  // The connection broke (server restart, network): the statement did not take effect, or
+  // (at COMMIT) its outcome is unknown -- either way the caller reported no success.
+  const ErrorCode code = ok() ? ErrorCode::kStore : ErrorCode::kUnavailable;
+  throw StoreError("store " + label_ + ": " + op + ": " + msg, code);
 }
 
 PgResult PgConn::exec(const std::string& sql, const std::vector<PgParam>& params,

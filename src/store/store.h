@@ -17,13 +17,18 @@
 #include <string>
 #include <vector>
 
+#include "data/error.h"
+
 #include "notify/outbox.h"
 
 namespace skinscan::store {
 
-class StoreError : public std::runtime_error {
+// The database refused or failed (ErrorCode kStore), or cannot be reached now (kUnavailable:
+// a PostgreSQL server restarting or down; the request may be retried, nothing was stored).
+class StoreError : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit StoreError(const std::string& message, ErrorCode code = ErrorCode::kStore)
+      : Error(code, message) {}
 };
 
 struct NotificationRow {
