@@ -68,7 +68,35 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_due ON notifications (status, next_attempt_at);
 )sql";
 
-constexpr std::array<const char*, 1> kMigrations{kV1};
+// Migration 2: several senders (leases on claimed rows), photos and heatmaps in the
+// database (content-addressed blobs), login sessions that survive restarts.
+constexpr const char* kV2 = R"sql(
+ALTER TABLE notifications ADD COLUMN lease_until INTEGER;  -- while sending: claim expiry
+UPDATE notifications SET lease_until = 0 WHERE status = 'sending';  -- left by a crash: due
+CREATE INDEX notifications_lease ON notifications (status, lease_until);
+
+CREATE TABLE blobs (
+  sha256     TEXT PRIMARY KEY CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),
+  media_type TEXT NOT NULL CHECK (length(media_type) > 0),
+  size       INTEGER NOT NULL CHECK (size > 0),
+  bytes      BLOB NOT NULL CHECK (length(bytes) = size),
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE heatmaps (
+  image_sha256 TEXT NOT NULL,
+  label        TEXT NOT NULL,
+  blob_sha256  TEXT NOT NULL REFERENCES blobs (sha256),
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (image_sha256, label)
+);
+CREATE TABLE sessions (
+  key_hash   TEXT PRIMARY KEY,  -- SHA-256 of the cookie; the cookie itself is never stored
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array<const char*, 2> kMigrations{kV1, kV2};
 
 int read_int(const DbRef& ref, const char* sql, const std::string& op) {
   Statement st(ref, sql, op);

@@ -98,6 +98,7 @@ struct Server::Impl {
   void get_one(const Request& req, Response& res);
   void get_list(const Request& req, Response& res);
   std::filesystem::path image_path(const store::ScreeningRow& row) const;
+  std::optional<std::string> photo_bytes(const store::ScreeningRow& row);
   void get_image(const Request& req, Response& res);
   void get_heatmap(const Request& req, Response& res);
 
