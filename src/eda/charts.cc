@@ -43,13 +43,29 @@ constexpr const char* kSexColors[] = {"#4e79a7", "#e15759", "#9c9c9c"};  // male
 const char* const kSexes[] = {"male", "female", "unknown"};
 
 // A gnuplot double-quoted string literal.
+// A quoted field of a gnuplot datablock (data lines are read, never executed).
 std::string q(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
     if (c == '"' || c == '\\') out.push_back('\\');
+    if (c == '\n' || c == '\r') c = ' ';
     out.push_back(c);
   }
   return out + "\"";
+}
+
+// A string literal in a gnuplot COMMAND (titles, labels, output paths). Single quotes:
+// gnuplot runs `backquoted` text as a shell command anywhere in a command line except inside
+// single quotes, so paths and data-derived words (dx_type, localization) go in those (a ' is
+// doubled; line breaks become spaces).
+std::string qc(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out.push_back('\'');
+    if (c == '\n' || c == '\r') c = ' ';
+    out.push_back(c);
+  }
+  return out + "'";
 }
 
 std::string pct(int part, int whole) {
@@ -74,7 +90,7 @@ ChartSpec class_frequency(const Stats& s) {
   }
   d << "EOD\n"
     << common() << "set title "
-    << q("Images per diagnosis (" + std::to_string(s.images) + " images)") << "\n"
+    << qc("Images per diagnosis (" + std::to_string(s.images) + " images)") << "\n"
     << "set xlabel 'Images'\nset grid xtics noytics\nset yrange [-0.6:6.6] reverse\n"
     << "set xrange [0:*]\nset offsets 0, graph 0.18, 0, 0\nset lmargin 48\nunset key\n"
     << "set style fill solid 0.85 border -1\n"
@@ -93,7 +109,7 @@ ChartSpec sex_distribution(const Stats& s) {
   d << common() << "unset border\nunset tics\nunset grid\nunset key\nset size ratio -1\n"
     << "set xrange [-1.9:1.9]\nset yrange [-1.25:1.25]\nset style fill solid 0.9 border rgb "
        "'white'\n"
-    << "set title " << q("Sex of the patients (" + std::to_string(total) + " images)") << "\n"
+    << "set title " << qc("Sex of the patients (" + std::to_string(total) + " images)") << "\n"
     << "$D << EOD\n";
   double start = 90.0;  // degrees, counter-clockwise from 3 o'clock
   int li = 0;
@@ -103,12 +119,12 @@ ChartSpec sex_distribution(const Stats& s) {
     const double span = total ? 360.0 * n / total : 0.0;
     d << "0 0 1 " << start << " " << start + span << " " << i << "\n";
     labels << "set label " << ++li << " "
-           << q(std::string(kSexes[i]) + ": " + pct(n, total) + " (" + std::to_string(n) + ")")
+           << qc(std::string(kSexes[i]) + ": " + pct(n, total) + " (" + std::to_string(n) + ")")
            << " at 1.15," << 0.35 - 0.25 * i << " left textcolor rgb '" << kSexColors[i]
            << "' font 'DejaVu Sans Bold,13'\n";
     if (n > 0 && span > 8) {
       const double mid = (start + span / 2) * 3.14159265358979 / 180.0;
-      labels << "set label " << ++li << " " << q(pct(n, total)) << " at " << 0.62 * std::cos(mid)
+      labels << "set label " << ++li << " " << qc(pct(n, total)) << " at " << 0.62 * std::cos(mid)
              << "," << 0.62 * std::sin(mid)
              << " center textcolor rgb 'white' font 'DejaVu Sans Bold,14' front\n";
     }
@@ -132,13 +148,13 @@ ChartSpec age_histogram(const Stats& s) {
   }
   d << "EOD\n"
     << common() << "set title "
-    << q("Age at imaging, 5-year bins (" + std::to_string(s.age_unknown) +
-         " images with unknown age not plotted)")
+    << qc("Age at imaging, 5-year bins (" + std::to_string(s.age_unknown) +
+          " images with unknown age not plotted)")
     << "\n"
     << "set xlabel 'Age (years)'\nset ylabel 'Images'\nunset key\nset boxwidth 4.6\n"
     << "set style fill solid 0.85 border -1\nset xtics rotate by 45 right\nset yrange [0:*]\n"
     << "set offsets 0, 0, graph 0.08, 0\n"
-    << "set label 1 " << q("unknown age: " + std::to_string(s.age_unknown))
+    << "set label 1 " << qc("unknown age: " + std::to_string(s.age_unknown))
     << " at graph 0.02, graph 0.95 left\n"
     << "plot $D using 1:2:xticlabels(3) with boxes lc rgb '#59a14f', "
        "$D using 1:2:2 with labels offset 0,0.7 font ',9'\n";
@@ -175,8 +191,8 @@ ChartSpec images_per_lesion(const Stats& s) {
   for (const auto& [k, n] : s.images_per_lesion) d << k << " " << n << "\n";
   d << "EOD\n"
     << common() << "set title "
-    << q("Images per lesion (" + std::to_string(s.lesions) + " lesions, " +
-         std::to_string(s.images) + " images)")
+    << qc("Images per lesion (" + std::to_string(s.lesions) + " lesions, " +
+          std::to_string(s.images) + " images)")
     << "\n"
     << "set xlabel 'Images of the same lesion'\nset ylabel 'Lesions'\nunset key\n"
     << "set boxwidth 0.7\nset style fill solid 0.85 border -1\nset xtics 1\nset yrange [0:*]\n"
@@ -213,7 +229,7 @@ ChartSpec dx_type_by_class(const Stats& s) {
     std::string sum;
     for (std::size_t k = 0; k < types.size(); ++k) sum += (k ? "+$" : "$") + std::to_string(k + 2);
     d << (i ? ", '' " : "$D ") << "using (100.0*$" << i + 2 << "/(" << sum << "))"
-      << (i == 0 ? ":xticlabels(1)" : "") << " title " << q(types[i]);
+      << (i == 0 ? ":xticlabels(1)" : "") << " title " << qc(types[i]);
   }
   d << "\n";
   return {"dx_type_by_class", "Diagnosis confirmation per class",
@@ -241,7 +257,7 @@ ChartSpec age_by_class(const Stats& s) {
     << "set yrange [0:*]\nset xtics 10\nplot ";
   for (std::size_t c = 0; c < kNumClasses; ++c) {
     d << (c ? ", " : "") << "$D using 1:" << c + 2 << " with linespoints lw 2 pt 7 ps 0.6 title "
-      << q(std::string(class_code(static_cast<ClassId>(c))));
+      << qc(std::string(class_code(static_cast<ClassId>(c))));
   }
   d << "\n";
   return {"age_by_class", "Age distribution per class",
@@ -269,7 +285,7 @@ void render_charts(const std::vector<ChartSpec>& charts, const std::filesystem::
         script << "set terminal svg size " << kWidth << "," << kHeight << " font '" << kFont
                << "' noenhanced\n";
       }
-      script << "set output " << q((out_dir / (c.name + "." + ext)).string()) << "\n"
+      script << "set output " << qc((out_dir / (c.name + "." + ext)).string()) << "\n"
              << c.script << "unset output\n";
     }
   }

@@ -69,5 +69,19 @@ TEST(EdaReport, WritesEveryChartJsonAndIndexForHam10000) {
   }
 }
 
+// Issue 12 (local): gnuplot is started without a shell, so an output folder whose name holds
+// shell syntax is only a name.
+TEST(EdaReport, OutputPathWithShellSyntaxIsNotRunByAShell) {
+  testing::TempDir dir("eda-shell");
+  const fs::path marker = dir.path() / "pwned";
+  const fs::path out = dir.path() / ("charts $(touch " + marker.string() + ") `touch " +
+                                     marker.string() + "` ; touch " + marker.string());
+  fs::create_directories(out);
+  const Dataset ds = open_dataset(testing::ham10000_dir().string());
+  write_report(ds, out);
+  EXPECT_TRUE(fs::exists(out / "class_frequency.png"));
+  EXPECT_FALSE(fs::exists(marker)) << "a shell ran a command from the output path";
+}
+
 }  // namespace
 }  // namespace skinscan::eda
