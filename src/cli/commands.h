@@ -3,7 +3,13 @@
 // "skinscan: error: <message>" and exits 1.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include <CLI/CLI.hpp>
+#include <opencv2/core.hpp>
+
+#include "screen/decision.h"
 
 namespace skinscan::cli {
 
@@ -14,6 +20,7 @@ void add_ensemble_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_fit_detector_command(CLI::App& app);
+void add_fit_operating_point_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
@@ -21,5 +28,11 @@ void add_notify_command(CLI::App& app);
 
 // --model default: $SKINSCAN_MODEL, else the shipped models/default of this checkout.
 std::string default_model_dir();
+
+// How `images` (any-size RGB) of true classes `labels` fall into the decisions when
+// screened by the engine of `model_dir` (not-a-lesion detector included).
+DecisionTable screen_decision_table(const std::string& model_dir,
+                                    const std::vector<cv::Mat>& images,
+                                    const std::vector<int>& labels);
 
 }  // namespace skinscan::cli

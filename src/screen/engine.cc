@@ -15,6 +15,14 @@ Engine::Engine(Classifier model, LesionDetector detector, EngineOptions o)
   model_.net()->fuse_for_inference();  // serving copy: BatchNorm folded into convolutions
   rule_.threshold = o.threshold.value_or(model_.info().threshold);
   rule_.refer_risk = o.refer_risk.value_or(model_.info().refer_threshold);
+  rule_.low_risk = model_.info().low_risk;
+  const auto& op = model_.info().operating_point;
+  if (op.contains("reliability")) {
+    for (const auto& b : op["reliability"]) {
+      reliability_.push_back({b.at("lo").get<double>(), b.at("hi").get<double>(),
+                              b.at("n").get<int>(), b.at("correct").get<int>()});
+    }
+  }
   if (!(rule_.threshold > 0 && rule_.threshold <= 1) ||
       !(rule_.refer_risk > 0 && rule_.refer_risk <= 1)) {
     throw std::invalid_argument("threshold and refer risk must be in (0, 1]");
@@ -76,11 +84,16 @@ nlohmann::ordered_json Engine::to_json(const Screening& s) const {
   j["confidence"] = f.confidence;
   j["decision"] = decision_code(f.decision);
   j["decision_text"] = decision_words(f);
+  j["confidence_text"] = confidence_words(f);
+  j["confidence_meaning"] = f.decision == Decision::kNotALesion
+                                ? std::string()
+                                : reliability_words(reliability_, f.confidence);
   j["refer"] = f.refer;
   j["malignancy_risk"] = f.malignancy_risk;
   j["probabilities"] = probs;
   j["top3"] = top3;
   j["threshold"] = rule_.threshold;
+  j["no_disease_max_risk"] = rule_.low_risk;
   if (!detector_.empty()) {
     j["lesion_score"] = s.lesion_score;
     j["lesion_threshold"] = detector_.threshold();

@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
@@ -59,6 +60,9 @@ class Engine {
 
   const ModelInfo& info() const { return model_.info(); }
   const DecisionRule& rule() const { return rule_; }
+  // Validation reliability of the top class (model.json decision.operating_point), empty
+  // when the model has none.
+  const std::vector<ReliabilityBin>& reliability() const { return reliability_; }
   const Classifier& classifier() const { return model_; }
   const LesionDetector& detector() const { return detector_; }
 
@@ -67,6 +71,7 @@ class Engine {
   LesionDetector detector_;
   EngineOptions options_;
   DecisionRule rule_;
+  std::vector<ReliabilityBin> reliability_;
 };
 
 }  // namespace skinscan

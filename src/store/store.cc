@@ -38,6 +38,20 @@ std::string trim(const std::string& s) {
 
 }  // namespace
 
+std::optional<std::int64_t> id_of_reference(const std::string& query) {
+  const std::string q = trim(query);
+  if (q.size() < 3 || (q[0] != 'S' && q[0] != 's') || (q[1] != 'S' && q[1] != 's')) return {};
+  std::size_t i = 2;
+  if (i < q.size() && q[i] == '-') ++i;
+  if (i == q.size() || q.size() - i > 18) return {};
+  std::int64_t id = 0;
+  for (; i < q.size(); ++i) {
+    if (q[i] < '0' || q[i] > '9') return {};
+    id = id * 10 + (q[i] - '0');
+  }
+  return id > 0 ? std::optional(id) : std::nullopt;
+}
+
 Store::Store(const std::string& path) : path_(path) {
   if (!is_memory(path_)) create_private_file(path_);
   const int rc =
@@ -58,11 +72,13 @@ Store::Store(const std::string& path) : path_(path) {
       throw StoreError("store " + path_ + ": open: cannot use the WAL journal (got '" + mode +
                        "'); put the database on a local file system");
     }
-    exec(ref, "PRAGMA foreign_keys = ON", "open (foreign keys)");
     // FULL: every commit is on disk before it returns, so a screening the clinic was shown
     // survives a power cut too; costs one fsync of the WAL per commit.
     exec(ref, "PRAGMA synchronous = FULL", "open (synchronous)");
+    // Foreign keys are enabled after migrating: a migration that rebuilds a parent table
+    // (drop + rename) must not cascade into its child rows.
     migrate(ref);
+    exec(ref, "PRAGMA foreign_keys = ON", "open (foreign keys)");
   } catch (...) {
     sqlite3_close_v2(db_);
     db_ = nullptr;
@@ -119,6 +135,7 @@ ScreeningRow Store::create_screening(const NewScreening& s, notify::Status initi
   const bool pending = initial == notify::Status::kPending;
   for (const auto& [who, to] : {std::pair{notify::Recipient::kPatient, &s.patient_phone},
                                 std::pair{notify::Recipient::kDoctor, &s.doctor_phone}}) {
+    if (s.decision == "not_a_lesion") break;  // no report about a photo that is not a lesion
     note.reset();
     note.bind_int(1, id)
         .bind_text(2, notify::recipient_code(who))
@@ -142,7 +159,8 @@ std::optional<ScreeningRow> Store::get_screening(std::int64_t id) {
   return row;
 }
 
-Page Store::list_screenings(const std::string& query, int page, int page_size) {
+Page Store::list_screenings(const std::string& query, int page, int page_size,
+                            const ListFilter& filter) {
   Page out;
   out.page = std::max(page, 1);
   out.page_size = std::clamp(page_size, 1, kMaxPageSize);
@@ -152,16 +170,20 @@ Page Store::list_screenings(const std::string& query, int page, int page_size) {
   // so a name query such as "Ann 2" does not match every phone containing a 2.
   const bool phone_like = q.find_first_not_of("0123456789+-(). ") == std::string::npos;
   const std::string digits = phone_like ? digits_only(q) : "";
+  const std::int64_t ref_id = id_of_reference(q).value_or(0);
   constexpr const char* kWhere =
       " WHERE (?1 = '' OR instr(patient_name_folded, ?1) > 0"
-      " OR (?2 <> '' AND instr(patient_phone_digits, ?2) > 0))";
+      " OR (?2 <> '' AND instr(patient_phone_digits, ?2) > 0) OR id = ?5)"
+      " AND (?6 = '' OR decision = ?6) AND (?7 < 0 OR refer = ?7)";
+  const std::int64_t refer = filter.refer ? (*filter.refer ? 1 : 0) : -1;
 
   std::lock_guard lock(mu_);
   const DbRef ref{db_, &path_};
   Transaction tx(ref, Transaction::Kind::kRead, "list screenings");
   Statement count(ref, (std::string("SELECT count(*) FROM screenings") + kWhere).c_str(),
                   "list screenings (count)");
-  count.bind_text(1, folded).bind_text(2, digits);
+  count.bind_text(1, folded).bind_text(2, digits).bind_int(5, ref_id);
+  count.bind_text(6, filter.decision).bind_int(7, refer);
   out.total = count.step() ? count.int64(0) : 0;
   Statement rows(ref,
                  (std::string("SELECT ") + kScreeningColumns + " FROM screenings" + kWhere +
@@ -171,7 +193,10 @@ Page Store::list_screenings(const std::string& query, int page, int page_size) {
   rows.bind_text(1, folded)
       .bind_text(2, digits)
       .bind_int(3, out.page_size)
-      .bind_int(4, static_cast<std::int64_t>(out.page - 1) * out.page_size);
+      .bind_int(4, static_cast<std::int64_t>(out.page - 1) * out.page_size)
+      .bind_int(5, ref_id)
+      .bind_text(6, filter.decision)
+      .bind_int(7, refer);
   NotificationReader notes(ref);
   while (rows.step()) {
     out.items.push_back(read_screening(rows));

@@ -49,7 +49,7 @@ struct NewScreening {
   std::string image_format;  // jpeg | png | webp
   int image_width = 0, image_height = 0;
   std::string label;     // class code of the top class
-  std::string decision;  // diagnosis | no_disease | not_a_lesion
+  std::string decision;  // diagnosis | no_disease | inconclusive | not_a_lesion
   std::string finding;   // decision in words
   double confidence = 0;
   double malignancy_risk = 0;
@@ -76,6 +76,15 @@ struct Counts {  // for /metrics
   std::vector<std::pair<std::string, std::int64_t>> notifications_by_status;
 };
 
+// Filters of the history list beside the text query; empty / nullopt: no filter.
+struct ListFilter {
+  std::string decision;       // diagnosis | no_disease | inconclusive | not_a_lesion
+  std::optional<bool> refer;  // only referred (true) or only not referred (false)
+};
+
+// The screening id a reference names: "SS-000008", "ss-8", "SS000008" -> 8; nullopt else.
+std::optional<std::int64_t> id_of_reference(const std::string& query);
+
 class Store final : public notify::Outbox {
  public:
   // Opens (creating if needed) the database file and applies pending migrations.
@@ -88,11 +97,13 @@ class Store final : public notify::Outbox {
   const std::string& path() const { return path_; }
 
   // `initial` is the status of both notification rows: pending when Twilio is configured,
-  // not_configured otherwise. Returns the complete row (with notifications).
+  // not_configured otherwise. A `not_a_lesion` screening gets NO notification rows (nothing
+  // is ever sent about a photo that is not a lesion). Returns the complete row.
   // Validates first and throws StoreError naming the field (never echoing its value):
   // names 1-100 code points of valid UTF-8; phones E.164 ("+" and 2-15 digits);
   // image_sha256 64 lower-case hex digits; image_format jpeg|png|webp; width, height > 0;
-  // decision diagnosis|no_disease|not_a_lesion; confidence, malignancy_risk in [0, 1] (float
+  // decision diagnosis|no_disease|inconclusive|not_a_lesion, and never no_disease with
+  // refer; confidence, malignancy_risk in [0, 1] (float
   // rounding up to 1e-4 outside is clamped);
   // result_json valid JSON; initial pending|not_configured.
   ScreeningRow create_screening(const NewScreening& s, notify::Status initial);
@@ -102,7 +113,9 @@ class Store final : public notify::Outbox {
   // exactly) or, when it holds only digits and + - ( ) . space, the patient's phone (its
   // digits a substring of the E.164 digits). Empty matches everything. Newest first
   // (created_at, then id, descending). page < 1 reads as 1; page_size is clamped to 1..100.
-  Page list_screenings(const std::string& query, int page, int page_size = 20);
+  // A query that is a reference (id_of_reference) also matches that screening.
+  Page list_screenings(const std::string& query, int page, int page_size = 20,
+                       const ListFilter& filter = {});
   std::vector<NotificationRow> list_notifications(std::optional<notify::Status> status);
   Counts counts();
 

@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "train/evaluate.h"
+#include "train/operating_point.h"
 
 namespace skinscan {
 
@@ -40,12 +41,17 @@ Finalized calibrate_and_score(const Net& net, ModelInfo& info, const LabelledIma
   out.prior = choose_prior_adjustment(val_logits, val.labels, info.calibration, min_mel_recall);
   info.calibration.prior_adjustment = out.prior.adjustment;
   info.calibration.temperature = fit_temperature(val_logits, val.labels, info.calibration);
+  fit_operating_point(class_probs(calibrate(val_logits, info.calibration)), val.labels, info);
   out.metrics["validation"] =
       evaluation_json(evaluate_logits(val_logits, info.calibration, val.labels));
   if (!test.labels.empty()) {
-    const Evaluation te = evaluate_logits(batch_logits(net, test.images, info.input, torch::kCPU),
-                                          info.calibration, test.labels);
+    const torch::Tensor test_logits = batch_logits(net, test.images, info.input, torch::kCPU);
+    const Evaluation te = evaluate_logits(test_logits, info.calibration, test.labels);
     out.metrics["test"] = evaluation_json(te);
+    std::vector<Finding> findings;
+    for (const ClassProbs& p : class_probs(calibrate(test_logits, info.calibration)))
+      findings.push_back(decide(p, model_rule(info)));
+    out.metrics["test"]["decisions"] = decision_table_json(tabulate(findings, test.labels));
   }
   return out;
 }

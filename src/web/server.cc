@@ -22,6 +22,7 @@
 #include "store/store.h"
 #include "web/api_json.h"
 #include "web/files.h"
+#include "web/html_errors.h"
 #include "web/metrics.h"
 #include "web/openapi.h"
 #include "web/rate_limiter.h"
@@ -415,12 +416,34 @@ struct Server::Impl {
         return;
       }
     }
-    const store::Page pg = store->list_screenings(query, page, 20);
+    store::ListFilter filter;
+    if (!parse_list_filter(req, filter, res)) return;
+    const store::Page pg = store->list_screenings(query, page, 20, filter);
     json items = json::array();
     for (const auto& row : pg.items) items.push_back(screening_json(row));
     send_json(
         res, 200,
         {{"items", items}, {"total", pg.total}, {"page", pg.page}, {"page_size", pg.page_size}});
+  }
+
+  // ?decision=...&refer=true|false of the history list (issue 11); false after a 400.
+  static bool parse_list_filter(const Request& req, store::ListFilter& f, Response& res) {
+    f.decision = req.get_param_value("decision");
+    if (!f.decision.empty() && f.decision != "diagnosis" && f.decision != "no_disease" &&
+        f.decision != "inconclusive" && f.decision != "not_a_lesion") {
+      send_error(res, 400, "bad_request",
+                 "decision must be diagnosis, no_disease, inconclusive or not_a_lesion",
+                 "decision");
+      return false;
+    }
+    const std::string refer = req.get_param_value("refer");
+    if (refer == "true" || refer == "false") {
+      f.refer = refer == "true";
+    } else if (!refer.empty()) {
+      send_error(res, 400, "bad_request", "refer must be true or false", "refer");
+      return false;
+    }
+    return true;
   }
 
   fs::path image_path(const store::ScreeningRow& row) const {
@@ -671,7 +694,8 @@ struct Server::Impl {
     http.Get("/api/v1/session", [this](const Request& req, Response& res) {
       send_json(res, 200,
                 {{"auth_required", !cfg.api_token.empty()},
-                 {"authenticated", !cfg.api_token.empty() && (bearer_ok(req) || session_ok(req))}});
+                 {"authenticated", !cfg.api_token.empty() && (bearer_ok(req) || session_ok(req))},
+                 {"default_region", cfg.default_region}});
     });
     http.Post("/api/v1/session", guard(Access::kPublic, bind(&Impl::post_session)));
     http.Delete("/api/v1/session", guard(Access::kPublic, bind(&Impl::delete_session)));
@@ -686,7 +710,18 @@ struct Server::Impl {
 
     // Pages and assets
     http.Get("/", pg("index.html"));
-    http.Get(R"(/screenings/\d{1,18})", pg("screening.html"));
+    // A result page only for a screening that exists (issue 11): else a 404 page for people.
+    http.Get(R"(/screenings/(\d{1,18}))",
+             guard(Access::kPage, [this](const Request& req, Response& res) {
+               std::int64_t id = 0;
+               const std::string text = req.matches[1].str();
+               std::from_chars(text.data(), text.data() + text.size(), id);
+               if (id > 0 && store->get_screening(id)) return page("screening.html", req, res);
+               res.status = 404;
+               res.set_content(error_page_html(404, "Screening not found",
+                                               "There is no screening number " + text + "."),
+                               "text/html; charset=utf-8");
+             }));
     http.Get("/history", pg("history.html"));
     http.Get("/insights", pg("insights.html"));
     http.Get("/model", pg("model.html"));
@@ -694,6 +729,17 @@ struct Server::Impl {
                page("login.html", req, res);
              }));
     http.Get(R"(/static/(.+))", guard(Access::kPublic, bind(&Impl::get_static)));
+    // Last: any other GET. A browser gets a page with a heading, API clients the JSON error.
+    http.Get(R"(/.*)", [](const Request& req, Response& res) {
+      if (!wants_html(req.get_header_value("Accept"))) {
+        send_error(res, 404, "not_found", "no such route");
+        return;
+      }
+      res.status = 404;
+      res.set_content(
+          error_page_html(404, "Page not found", "There is no page at " + req.path + "."),
+          "text/html; charset=utf-8");
+    });
   }
 };
 

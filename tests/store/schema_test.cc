@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "store/migrations.h"
 #include "store/sample.h"
 #include "store/store.h"
 #include "support/paths.h"
@@ -37,10 +38,10 @@ TEST(Schema, FreshFileIsMigratedToTheLatestVersionInWalMode) {
   skinscan::testing::TempDir dir("schema_fresh");
   const auto path = (dir / "s.db").string();
   Store store(path);
-  EXPECT_EQ(store.schema_version(), 1);
+  EXPECT_EQ(store.schema_version(), 2);
   EXPECT_EQ(store.path(), path);
   EXPECT_EQ(raw_sql(path, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(raw_count(path, "schema_migrations"), 1);
+  EXPECT_EQ(raw_count(path, "schema_migrations"), 2);
   EXPECT_EQ(raw_sql(path,
                     "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
                     " AND name IN ('screenings_newest', 'notifications_due')"),
@@ -63,6 +64,55 @@ TEST(Schema, NotificationsReferenceTheirScreeningWithCascade) {
   EXPECT_EQ(row.notifications.size(), 2u);
 }
 
+// A file written before issue 11 (schema 1) with a screening that referred but was worded
+// "No disease": migration 2 keeps every row, the notification rows and the id counter, and
+// rewords that screening as inconclusive.
+TEST(Schema, Version1FileIsMigratedKeepingRowsAndRewordingReferrals) {
+  skinscan::testing::TempDir dir("schema_v1");
+  const auto path = (dir / "s.db").string();
+  const std::string screening =
+      "INSERT INTO screenings VALUES (%d, 1764133262000, 'Ann', 'ann', '+14155550123', "
+      "'14155550123', 'Dr B', '+14155550124', '" +
+      std::string(64, 'a') + "', 'jpeg', 600, 450, 'mel', '%s', '%s', 0.76, 0.8, %d, '{}', 'm');";
+  auto row = [&](int id, const char* decision, const char* words, int refer) {
+    char buf[600];
+    std::snprintf(buf, sizeof buf, screening.c_str(), id, decision, words, refer);
+    return std::string(buf);
+  };
+  raw_sql(path, std::string("PRAGMA application_id = 1399542627;") +
+                    "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
+                    " applied_at INTEGER NOT NULL);" +
+                    migration_sql(1) + "INSERT INTO schema_migrations VALUES (1, 0);" +
+                    row(1, "no_disease", "No disease", 1) + row(2, "no_disease", "No disease", 0) +
+                    row(7, "diagnosis", "Melanoma", 1) + "DELETE FROM screenings WHERE id = 7;" +
+                    "INSERT INTO notifications (screening_id, recipient, to_number, status,"
+                    " attempts, created_at, updated_at) VALUES"
+                    " (1, 'patient', '+14155550123', 'delivered', 1, 0, 0),"
+                    " (1, 'doctor', '+14155550124', 'read', 1, 0, 0);");
+  Store store(path);
+  EXPECT_EQ(store.schema_version(), 2);
+  const auto first = store.get_screening(1);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->decision, "inconclusive");
+  EXPECT_EQ(first->finding, "Inconclusive \u2014 needs a dermatologist's review");
+  EXPECT_TRUE(first->refer);
+  ASSERT_EQ(first->notifications.size(), 2u);  // not cascaded away by the table rebuild
+  EXPECT_EQ(store.get_screening(2)->decision, "no_disease");
+  EXPECT_EQ(store.get_screening(2)->finding, "No disease");
+  EXPECT_EQ(raw_sql(path, "PRAGMA foreign_key_check"), "");
+  EXPECT_EQ(raw_sql(path,
+                    "SELECT \"table\" || ':' || on_delete FROM"
+                    " pragma_foreign_key_list('notifications')"),
+            "screenings:CASCADE");
+  // Ids are never reused: the next one follows the deleted 7.
+  NewScreening s = testing::sample();
+  EXPECT_EQ(store.create_screening(s, notify::Status::kNotConfigured).id, 8);
+  // The new CHECK: no referral stored as no_disease, even past the store's own validation.
+  EXPECT_NE(
+      raw_sql(path, "SELECT sql FROM sqlite_schema WHERE name = 'screenings'").find("inconclusive"),
+      std::string::npos);
+}
+
 TEST(Schema, ReopeningIsIdempotent) {
   skinscan::testing::TempDir dir("schema_idem");
   const auto path = (dir / "s.db").string();
@@ -70,8 +120,8 @@ TEST(Schema, ReopeningIsIdempotent) {
   const auto schema_before = raw_sql(path, "SELECT group_concat(sql, ';') FROM sqlite_schema");
   { Store b(path); }
   Store c(path);
-  EXPECT_EQ(c.schema_version(), 1);
-  EXPECT_EQ(raw_count(path, "schema_migrations"), 1);
+  EXPECT_EQ(c.schema_version(), 2);
+  EXPECT_EQ(raw_count(path, "schema_migrations"), 2);
   EXPECT_EQ(raw_sql(path, "SELECT group_concat(sql, ';') FROM sqlite_schema"), schema_before);
 }
 

@@ -21,14 +21,34 @@ using testing::sample;
 
 const std::regex kIsoUtc(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)");
 
+// A photo that is not a lesion is kept for audit but nothing is ever sent about it; and a
+// referral is never stored as "No disease" (issue 11).
+TEST(Screenings, NotALesionGetsNoNotificationsAndReferralsAreNeverNoDisease) {
+  skinscan::testing::TempDir dir("store_not_lesion");
+  Store store((dir / "s.db").string());
+  auto in = sample();
+  in.decision = "not_a_lesion";
+  in.finding = "Not a skin-lesion photo \u2014 please retake the photo";
+  const auto made = store.create_screening(in, Status::kPending);
+  EXPECT_TRUE(made.notifications.empty());
+  EXPECT_TRUE(store.get_screening(made.id)->notifications.empty());
+  EXPECT_TRUE(store.list_notifications(std::nullopt).empty());
+  EXPECT_TRUE(store.claim_due(notify::Clock::now() + std::chrono::hours(1), 10, true).empty());
+  auto bad = sample();
+  bad.decision = "no_disease";
+  bad.refer = true;
+  EXPECT_THROW(store.create_screening(bad, Status::kPending), StoreError);
+  EXPECT_EQ(store.list_screenings("", 1).total, 1);
+}
+
 TEST(Screenings, CreateAndGetRoundTripKeepsEveryFieldAndUnicodeNames) {
   skinscan::testing::TempDir dir("store_roundtrip");
   Store store((dir / "s.db").string());
   auto in = sample("Zoë Ñúñez-O'Brien 😀👩🏽‍⚕️", "+14155550123");
   in.doctor_name = "李医生 Доктор";
   in.refer = true;
-  in.decision = "not_a_lesion";
-  in.finding = "Not a skin-lesion photo";
+  in.decision = "inconclusive";
+  in.finding = "Inconclusive \u2014 needs a dermatologist's review";
   const auto made = store.create_screening(in, Status::kPending);
   EXPECT_GT(made.id, 0);
   EXPECT_EQ(made.reference,
@@ -46,8 +66,8 @@ TEST(Screenings, CreateAndGetRoundTripKeepsEveryFieldAndUnicodeNames) {
   EXPECT_EQ(got->image_width, 600);
   EXPECT_EQ(got->image_height, 450);
   EXPECT_EQ(got->label, "nv");
-  EXPECT_EQ(got->decision, "not_a_lesion");
-  EXPECT_EQ(got->finding, "Not a skin-lesion photo");
+  EXPECT_EQ(got->decision, "inconclusive");
+  EXPECT_EQ(got->finding, in.finding);
   EXPECT_DOUBLE_EQ(got->confidence, 0.91);
   EXPECT_DOUBLE_EQ(got->malignancy_risk, 0.05);
   EXPECT_TRUE(got->refer);
