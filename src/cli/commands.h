@@ -3,13 +3,7 @@
 // "skinscan: error: <message>" and exits 1.
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include <CLI/CLI.hpp>
-#include <opencv2/core.hpp>
-
-#include "screen/decision.h"
 
 namespace skinscan::cli {
 
@@ -28,11 +22,5 @@ void add_notify_command(CLI::App& app);
 
 // --model default: $SKINSCAN_MODEL, else the shipped models/default of this checkout.
 std::string default_model_dir();
-
-// How `images` (any-size RGB) of true classes `labels` fall into the decisions when
-// screened by the engine of `model_dir` (not-a-lesion detector included).
-DecisionTable screen_decision_table(const std::string& model_dir,
-                                    const std::vector<cv::Mat>& images,
-                                    const std::vector<int>& labels);
 
 }  // namespace skinscan::cli

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/decision_table.h"
 #include "data/dataset.h"
 #include "screen/engine.h"
 #include "train/finalize.h"
@@ -63,9 +64,7 @@ void add_fit_operating_point_command(CLI::App& app) {
 
     const fs::path json_path = fs::path(o->model) / kModelJson;
     nlohmann::ordered_json j = nlohmann::ordered_json::parse(std::ifstream(json_path));
-    j["decision"] = model_info_json(info)["decision"];
-    // The test rows' decision table at the new operating point, through the serving engine
-    // (not-a-lesion detector included), written after the model.json it depends on.
+    j["operating_point"] = info.extra["operating_point"];
     const fs::path tmp = json_path.string() + ".tmp";
     std::ofstream(tmp) << j.dump(2) << "\n";
     fs::rename(tmp, json_path);
@@ -81,6 +80,8 @@ void add_fit_operating_point_command(CLI::App& app) {
         images.push_back(read_image_rgb(ds.samples[i].image_path, {}, min_decode_side(info.input)));
         labels.push_back(ds.samples[i].dx);
       }
+      // The test rows' decision table at the new operating point, through the serving engine
+      // (not-a-lesion detector included), which reads the model.json just written.
       const DecisionTable t = screen_decision_table(o->model, images, labels);
       if (j.contains("metrics") && j["metrics"].contains("test")) {
         j["metrics"]["test"]["decisions"] = decision_table_json(t);

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/decision_table.h"
 #include "data/csv.h"
 #include "data/dataset.h"
 #include "data/parallel.h"

@@ -39,10 +39,7 @@ nlohmann::ordered_json model_info_json(const ModelInfo& m) {
                       {"temperature", m.calibration.temperature},
                       {"prior_adjustment", m.calibration.prior_adjustment},
                       {"log_prior", m.calibration.log_prior}};
-  j["decision"] = {{"threshold", m.threshold},
-                   {"refer_malignancy_risk", m.refer_threshold},
-                   {"no_disease_max_risk", m.low_risk}};
-  if (!m.operating_point.empty()) j["decision"]["operating_point"] = m.operating_point;
+  j["decision"] = {{"threshold", m.threshold}, {"refer_malignancy_risk", m.refer_threshold}};
   if (m.arch == "ensemble") {
     json members = json::array();
     for (const auto& mi : m.members) {
@@ -102,11 +99,6 @@ ModelInfo model_info_from_json(const nlohmann::json& j, const std::string& where
     if (!(m.calibration.temperature > 0)) throw ModelError(where + ": temperature must be > 0");
     m.threshold = j.at("decision").at("threshold").get<double>();
     m.refer_threshold = j.at("decision").at("refer_malignancy_risk").get<double>();
-    m.low_risk = j.at("decision").value("no_disease_max_risk", m.low_risk);
-    if (!(m.low_risk >= 0 && m.low_risk <= 1))
-      throw ModelError(where + ": decision.no_disease_max_risk must be in [0, 1]");
-    if (j.at("decision").contains("operating_point"))
-      m.operating_point = j.at("decision").at("operating_point");
     if (m.arch == "ensemble") {
       const auto& members = j.at("ensemble").at("members");
       if (!members.is_array() || members.empty())

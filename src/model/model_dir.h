@@ -54,15 +54,8 @@ struct ModelInfo {
   std::string arch;
   InputSpec input;
   Calibration calibration;
-  double threshold = 0.80;        // decision threshold on the calibrated top probability
-  double refer_threshold = 0.30;  // malignancy risk at which "refer" is raised
-  // Malignancy risk under which a below-threshold result is "No disease detected"
-  // (model.json decision.no_disease_max_risk, fitted on validation; absent in model
-  // directories written before it existed, which read the conservative default).
-  double low_risk = 0.05;  // = kDefaultLowRisk of screen/decision.h
-  // How low_risk was fitted and the validation reliability bins (model.json
-  // decision.operating_point); empty when never fitted.
-  nlohmann::ordered_json operating_point = nlohmann::ordered_json::object();
+  double threshold = 0.80;          // decision threshold on the calibrated top probability
+  double refer_threshold = 0.30;    // malignancy risk at which "refer" is raised
   std::vector<MemberInfo> members;  // arch "ensemble" only (model.json "ensemble")
   nlohmann::ordered_json extra = nlohmann::ordered_json::object();  // training, metrics, ...
 };

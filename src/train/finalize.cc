@@ -34,6 +34,9 @@ torch::Tensor batch_logits(const Net& net, const std::vector<cv::Mat>& images,
   return parts.empty() ? torch::zeros({0, static_cast<long>(kNumClasses)}) : torch::cat(parts);
 }
 
+// Besides the prior adjustment and temperature, the decision's low-risk operating point is
+// fitted on validation (fit_operating_point), and the test rows' decision table is stored
+// under metrics.test.decisions (without the not-a-lesion detector, fitted later).
 Finalized calibrate_and_score(const Net& net, ModelInfo& info, const LabelledImages& val,
                               const LabelledImages& test, double min_mel_recall) {
   Finalized out;

@@ -37,11 +37,9 @@ struct Finalized {
   nlohmann::ordered_json metrics;  // {"validation": ..., "test": ...} (evaluation_json)
 };
 
-// Sets info.calibration.prior_adjustment (choose_prior_adjustment with `min_mel_recall`),
-// info.calibration.temperature (fit_temperature) and the decision's low-risk operating
-// point (fit_operating_point), all on `val`; then scores `val` and `test` (skipped when
-// empty) at that calibration, with the test decision table under metrics.test.decisions. `net` must
-// be on the CPU.
+// Sets info.calibration.prior_adjustment (choose_prior_adjustment with `min_mel_recall`)
+// and info.calibration.temperature (fit_temperature), both on `val`; then scores `val`
+// and `test` (skipped when empty) at that calibration. `net` must be on the CPU.
 Finalized calibrate_and_score(const Net& net, ModelInfo& info, const LabelledImages& val,
                               const LabelledImages& test, double min_mel_recall);
 

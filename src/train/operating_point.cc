@@ -15,7 +15,8 @@ DecisionRule model_rule(const ModelInfo& info) {
   DecisionRule r;
   r.threshold = info.threshold;
   r.refer_risk = info.refer_threshold;
-  r.low_risk = info.low_risk;
+  if (info.extra.contains("operating_point"))
+    r.low_risk = info.extra["operating_point"].value("no_disease_max_risk", kDefaultLowRisk);
   return r;
 }
 
@@ -23,12 +24,12 @@ LowRiskFit fit_operating_point(const std::vector<ClassProbs>& val_probs,
                                const std::vector<int>& val_labels, ModelInfo& info,
                                double max_share) {
   const LowRiskFit fit = fit_low_risk(val_probs, val_labels, model_rule(info), max_share);
-  info.low_risk = fit.low_risk;
   nlohmann::ordered_json bins = nlohmann::ordered_json::array();
   for (const ReliabilityBin& b : reliability_bins(val_probs, val_labels)) {
     bins.push_back({{"lo", b.lo}, {"hi", b.hi}, {"n", b.n}, {"correct", b.correct}});
   }
-  info.operating_point = {
+  info.extra["operating_point"] = {
+      {"no_disease_max_risk", fit.low_risk},
       {"method",
        "largest malignancy risk under which at most max_malignant_share of the malignant "
        "validation images below the threshold would be worded \"No disease detected\""},
