@@ -160,7 +160,8 @@ TEST(ContentVariables, NamedAndNumbered) {
   EXPECT_EQ(named.size(), 6u);
   const auto numbered = nlohmann::json::parse(content_variables(sample(), true));
   EXPECT_EQ(numbered["1"], "Ana María Løvås");
-  EXPECT_EQ(numbered["3"], "Melanoma - please see a dermatologist");
+  EXPECT_EQ(numbered["3"],
+            "Melanoma \u2014 a skin cancer, see a dermatologist - please see a dermatologist");
   EXPECT_EQ(numbered["6"], "SS-000042");
 }
 

@@ -68,8 +68,9 @@ TEST(WebServer, HappyPathStoresEverything) {
   EXPECT_TRUE(decision == "diagnosis" || decision == "no_disease" || decision == "inconclusive")
       << decision;
   EXPECT_EQ(res["words"], res["decision_text"]);
-  if (res["refer"] == true)
+  if (res["refer"] == true) {
     EXPECT_EQ(res["words"].get<std::string>().find("No disease"), std::string::npos);
+  }
   const double conf = res["confidence"];
   EXPECT_GT(conf, 0.0);
   EXPECT_LE(conf, 1.0);
@@ -542,7 +543,7 @@ TEST(WebServer, AuthWithTokenAndLoginCookie) {
   EXPECT_EQ(c.Get("/login")->status, 200);
   EXPECT_EQ(c.Get("/static/app.css")->status, 200);
   EXPECT_EQ(json_of(c.Get("/api/v1/session")),
-            json({{"auth_required", true}, {"authenticated", false}}));
+            json({{"auth_required", true}, {"authenticated", false}, {"default_region", "US"}}));
   // Everything else needs the token.
   expect_error(c.Get("/api/v1/screenings"), 401, "unauthorized", "");
   expect_error(c.Get("/metrics"), 401, "unauthorized", "");
@@ -591,7 +592,7 @@ TEST(WebServer, NoAuthWhenNoToken) {
   TestServer s(dir.path());
   auto c = s.client();
   EXPECT_EQ(json_of(c.Get("/api/v1/session")),
-            json({{"auth_required", false}, {"authenticated", false}}));
+            json({{"auth_required", false}, {"authenticated", false}, {"default_region", "US"}}));
   EXPECT_EQ(c.Get("/api/v1/screenings")->status, 200);
   EXPECT_EQ(c.Get("/history")->status, 200);
 }
@@ -656,7 +657,8 @@ TEST(WebServer, MetricsCountRequestsAndScreenings) {
   EXPECT_NE(m.find("skinscan_http_request_duration_seconds_count{route=\"/api/v1/screenings\"} 1"),
             std::string::npos);
   EXPECT_NE(m.find("skinscan_screenings{decision=\"not_a_lesion\"} 1"), std::string::npos) << m;
-  EXPECT_NE(m.find("skinscan_messages{status=\"not_configured\"} 2"), std::string::npos) << m;
+  // Nothing is ever sent about a photo that is not a lesion: no notification rows at all.
+  EXPECT_EQ(m.find("skinscan_messages{status="), std::string::npos) << m;
 }
 
 TEST(WebServer, OpenApiDescribesEveryRoute) {
