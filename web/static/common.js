@@ -149,12 +149,13 @@ export function chartLib() {
 export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#8a7a00', '#000000'];
 
 // Marks the current page's nav link. A result page belongs to History only when it was opened
-// from the history list (a result just created is not "History").
+// from the history list (history.js notes which one; the server sends no Referer): a result
+// just created is not "History".
 export function markNav() {
   const path = location.pathname;
   let fromHistory = false;
   try {
-    fromHistory = document.referrer && new URL(document.referrer).pathname.startsWith('/history');
+    fromHistory = sessionStorage.getItem('skinscan-from-history') === path;
   } catch {
     fromHistory = false;
   }

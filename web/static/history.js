@@ -159,5 +159,15 @@ next.addEventListener('click', () => {
   const s = stateFromUrl();
   go(s.query, s.page + 1);
 });
+// A result opened from this list belongs to History in the nav (common.js markNav).
+tbody.addEventListener('click', (event) => {
+  const link = event.target.closest('a[href^="/screenings/"]');
+  if (!link) return;
+  try {
+    sessionStorage.setItem('skinscan-from-history', link.getAttribute('href'));
+  } catch {
+    // storage unavailable: the nav simply marks nothing
+  }
+});
 window.addEventListener('popstate', load);
 load();

@@ -261,6 +261,7 @@ async function renderAll(s) {
   if (notLesion) {
     // No disease named: the class probabilities and the overlay are not shown at all.
     for (const sel of ['#prob-section', '#heatmap-figure']) document.querySelector(sel).hidden = true;
+    setText('images-title', 'Photo');
     document.getElementById('retake').hidden = false;
   }
   setText('malignancy-risk', percent(r.malignancy_risk));
