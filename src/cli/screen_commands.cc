@@ -8,7 +8,6 @@
 #include <memory>
 #include <mutex>
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "cli/commands.h"
@@ -24,9 +23,10 @@ namespace skinscan::cli {
 namespace {
 
 void write_png_rgb(const cv::Mat& rgb, const fs::path& path) {
-  cv::Mat bgr;
-  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
-  if (!cv::imwrite(path.string(), bgr)) throw std::runtime_error("cannot write " + path.string());
+  const std::vector<std::uint8_t> png = encode_png(rgb);
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size()));
+  if (!out.flush()) throw std::runtime_error("cannot write " + path.string());
 }
 
 }  // namespace

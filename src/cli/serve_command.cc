@@ -41,6 +41,9 @@ void add_serve_command(CLI::App& app) {
                   "Screenings run at once, 0 = cores [SKINSCAN_THREADS, 0]");
   cmd->add_option("--public-url", o->flags.public_url,
                   "Public base URL, e.g. https://clinic.example [SKINSCAN_PUBLIC_URL]");
+  cmd->add_option("--allowed-hosts", o->flags.allowed_hosts,
+                  "Host names served, comma-separated, * = any [SKINSCAN_ALLOWED_HOSTS, "
+                  "loopback names, the bind address and the public URL's host]");
   cmd->add_option("--config", o->config, "KEY=VALUE config file [SKINSCAN_CONFIG]");
   cmd->callback([o] {
     const Settings settings =

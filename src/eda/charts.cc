@@ -1,6 +1,10 @@
 #include "eda/charts.h"
 
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/wait.h>
+
+#include <cerrno>
 
 #include <cstdio>
 #include <fstream>
@@ -10,6 +14,26 @@
 namespace skinscan::eda {
 
 namespace {
+
+// Runs `gnuplot SCRIPT` with stdout and stderr to LOG, without a shell (paths are never
+// parsed by /bin/sh). Returns the wait status, or -1 when gnuplot cannot be started.
+int run_gnuplot(const std::filesystem::path& script, const std::filesystem::path& log) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  std::string prog = "gnuplot", arg = script.string();
+  char* argv[] = {prog.data(), arg.data(), nullptr};
+  pid_t pid = 0;
+  const int err = posix_spawnp(&pid, "gnuplot", &fa, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (err != 0) return -1;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  return status;
+}
 
 constexpr const char* kFont = "DejaVu Sans,12";
 constexpr int kWidth = 1100;
@@ -255,14 +279,12 @@ void render_charts(const std::vector<ChartSpec>& charts, const std::filesystem::
     f << script.str();
     if (!f) throw std::runtime_error("cannot write " + script_path.string());
   }
-  const std::string cmd =
-      "gnuplot " + q(script_path.string()) + " > " + q(log_path.string()) + " 2>&1";
-  const int rc = std::system(cmd.c_str());
+  const int rc = run_gnuplot(script_path, log_path);
   std::ifstream log(log_path);
   std::stringstream log_text;
   log_text << log.rdbuf();
   if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0) {
-    std::string hint = (WIFEXITED(rc) && WEXITSTATUS(rc) == 127)
+    std::string hint = (rc == -1 || (WIFEXITED(rc) && WEXITSTATUS(rc) == 127))
                            ? " (is gnuplot installed? scripts/setup installs gnuplot-nox)"
                            : "";
     throw std::runtime_error("gnuplot failed" + hint + ": " + log_text.str());

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/text.h"
 #include "screen/decision.h"
 
 namespace skinscan::notify {
@@ -38,27 +39,9 @@ std::pair<std::size_t, std::size_t> next_code_point(const std::string& s, std::s
   return {len, len == 4 ? 2 : 1};
 }
 
-// Control characters (line breaks included) become spaces so a name cannot forge report
-// lines; invalid UTF-8 bytes become U+FFFD so the body is always valid UTF-8.
-std::string clean(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    const auto [bytes, units] = next_code_point(s, i);
-    if (bytes == 1 && c >= 0x80) {
-      out += "\xEF\xBF\xBD";
-    } else if (c < 0x20 || c == 0x7F) {
-      out += ' ';
-    } else {
-      out.append(s, i, bytes);
-    }
-    i += bytes;
-  }
-  const auto b = out.find_first_not_of(' ');
-  if (b == std::string::npos) return "";
-  return out.substr(b, out.find_last_not_of(' ') - b + 1);
-}
+// One line (data/text.h): line breaks of every kind become spaces and bidi controls are
+// dropped, so a name cannot forge report lines or reorder them; invalid bytes become U+FFFD.
+std::string clean(const std::string& s) { return one_line(s); }
 
 // Cleaned and cut to `max_units` (with an ellipsis when cut).
 std::string field(const std::string& s, std::size_t max_units) {

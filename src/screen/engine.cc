@@ -23,6 +23,13 @@ Engine::Engine(Classifier model, LesionDetector detector, EngineOptions o, Photo
       photo_(std::move(photo)),
       options_(o) {
   model_.net()->fuse_for_inference();  // serving copy: BatchNorm folded into convolutions
+  // A photo smaller than the model's input has too few pixels to screen: refused, never
+  // upscaled into a confident answer.
+  const InputSpec& in = model_.info().input;
+  options_.limits.min_long_side =
+      std::max(options_.limits.min_long_side, std::max(in.width, in.height));
+  options_.limits.min_short_side =
+      std::max(options_.limits.min_short_side, std::min(in.width, in.height));
   rule_.threshold = o.threshold.value_or(model_.info().threshold);
   rule_.refer_risk = o.refer_risk.value_or(model_.info().refer_threshold);
   // model.json "operating_point" (fitted on validation, see train/operating_point.h); a
@@ -53,8 +60,8 @@ cv::Mat Engine::decode(std::span<const std::uint8_t> bytes) const {
 Screening Engine::screen(std::span<const std::uint8_t> bytes) const {
   ImageHeader h;
   Screening s = screen_rgb(decode_rgb(bytes, options_.limits, min_decode_side(info().input), &h));
-  s.width = h.width;
-  s.height = h.height;
+  s.width = h.display_width();
+  s.height = h.display_height();
   s.format = format_name(h.format);
   return s;
 }

@@ -65,6 +65,7 @@ class Engine {
   // Validation reliability of the top class (model.json operating_point), empty
   // when the model has none.
   const std::vector<ReliabilityBin>& reliability() const { return reliability_; }
+  const ImageLimits& limits() const { return options_.limits; }  // incl. the minimum size
   const Classifier& classifier() const { return model_; }
   const LesionDetector& detector() const { return detector_; }
   const PhotoCheck& photo_check() const { return photo_; }

@@ -8,9 +8,9 @@ namespace skinscan::store {
 // True when `s` is well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF).
 bool valid_utf8(const std::string& s);
 
-// Simple case folding to lower case for ASCII, Latin-1, Latin Extended-A, Greek and
-// Cyrillic capitals; every other code point (CJK, Arabic, emoji, ...) is kept as is, so a
-// name in any script matches itself exactly as a substring. Input must be valid UTF-8.
+// Unicode case folding after NFC (skinscan::fold_case, utf8proc): capitals of every
+// script fold; scripts without case (CJK, Arabic, emoji, ...) are kept, so a name in any
+// script matches itself as a substring. Input must be valid UTF-8.
 std::string fold_case(const std::string& utf8);
 
 // The ASCII digits of `s`, in order ("+1 (415) 555" -> "1415555").

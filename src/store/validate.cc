@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "data/text.h"
 #include "store/name_fold.h"
 
 namespace skinscan::store {
@@ -9,11 +10,7 @@ namespace {
 
 constexpr std::size_t kMaxNameCodePoints = 100;  // the API's limit (names after trimming)
 
-std::size_t code_points(const std::string& utf8) {
-  std::size_t n = 0;
-  for (char c : utf8) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
+std::size_t code_points(const std::string& utf8) { return skinscan::utf8_length(utf8).value_or(0); }
 
 bool is_hex_sha256(const std::string& s) {
   if (s.size() != 64) return false;

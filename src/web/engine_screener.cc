@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include <torch/torch.h>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "model/model_dir.h"
@@ -43,12 +42,7 @@ std::vector<std::uint8_t> EngineScreener::heatmap_png(std::span<const std::uint8
     cv::resize(rgb, small, cv::Size(), f, f, cv::INTER_AREA);
     rgb = small;
   }
-  const cv::Mat overlay = engine_->heatmap(rgb, cls);
-  cv::Mat bgr;
-  cv::cvtColor(overlay, bgr, cv::COLOR_RGB2BGR);
-  std::vector<std::uint8_t> png;
-  if (!cv::imencode(".png", bgr, png)) throw std::runtime_error("PNG encoding failed");
-  return png;
+  return encode_png(engine_->heatmap(rgb, cls));
 }
 
 std::string EngineScreener::model_version() const {

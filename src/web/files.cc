@@ -77,6 +77,27 @@ void write_file_atomic(const fs::path& path, std::span<const std::uint8_t> bytes
   }
   if (::close(fd) != 0) fail("close");
   if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename to");
+  // The rename is durable only once the directory entry is: without this a committed row
+  // could point to a photo that a power loss took away.
+  const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) throw std::runtime_error("cannot open directory " + dir.string() + " to sync it");
+  const int rc = ::fsync(dfd);
+  ::close(dfd);
+  if (rc != 0) throw std::runtime_error("cannot sync directory " + dir.string());
+}
+
+std::size_t remove_stale_temp_files(const fs::path& dir) {
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() > 1 && name[0] == '.' && name.find(".tmp-") != std::string::npos &&
+        it->is_regular_file(ec)) {
+      if (fs::remove(it->path(), ec)) ++removed;
+    }
+  }
+  return removed;
 }
 
 std::optional<std::string> read_file(const fs::path& path) {

@@ -2,7 +2,8 @@
 // of static assets.
 //
 // Contracts: write_file_atomic() writes a temporary file in the same directory, fsyncs it
-// and renames it over `path`, so readers see the old file, no file, or the whole new one.
+// and renames it over `path`, then fsyncs the directory, so readers see the old file, no
+// file, or the whole new one, also after a power loss.
 // resolve_under() never returns a path outside `root` (no "..", no symlink escape).
 #pragma once
 
@@ -22,6 +23,10 @@ std::string random_hex(std::size_t n);
 
 // Throws std::runtime_error naming the path on failure.
 void write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> bytes);
+// Removes the temporary files write_file_atomic() leaves in `dir` when the process dies
+// mid-write (".<name>.tmp-<hex>"); returns how many. Call before serving.
+std::size_t remove_stale_temp_files(const std::filesystem::path& dir);
+
 // Whole file, or nullopt when it does not exist / cannot be read.
 std::optional<std::string> read_file(const std::filesystem::path& path);
 

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "notify/sender.h"
 #include "notify/twilio_config.h"
@@ -46,6 +47,11 @@ class Server {
   void stop();
   // "http://host:port" once bound.
   std::string url() const;
+
+  // Serves `request_bytes` exactly as if one client had sent them on one connection (same
+  // edge rules, routes and limits, no socket) and returns every byte the server would have
+  // written back. For the HTTP fuzz harness and request-level tests.
+  std::string serve_bytes(std::string_view request_bytes);
 
  private:
   struct Impl;

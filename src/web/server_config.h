@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "data/settings.h"
 
@@ -26,12 +27,22 @@ struct ServerConfig {
   std::string public_url;  // SKINSCAN_PUBLIC_URL (Twilio callbacks, Origin check)
   int threads = 0;         // SKINSCAN_THREADS: inference workers (0: cores)
   std::size_t max_upload = kMaxUploadBytes;
+  // SKINSCAN_ALLOWED_HOSTS: Host names this server answers for, comma-separated ("*": any).
+  // Default: localhost, 127.0.0.1, ::1, the bind address unless it is a wildcard, and the
+  // host of SKINSCAN_PUBLIC_URL. Other Host headers get 421 (DNS-rebinding defence).
+  std::vector<std::string> allowed_hosts = {"localhost", "127.0.0.1", "::1"};
+  double request_grace_s = 10;  // SKINSCAN_REQUEST_GRACE: s for headers + first bytes
+  double request_max_s = 300;   // absolute limit for one request to arrive
 };
+
+// The host name of a Host header or URL authority, lowercase, without port or brackets
+// ("Example.org:8080" -> "example.org", "[::1]:80" -> "::1"); "" when malformed.
+std::string host_name_of(const std::string& authority);
 
 // Flags as the CLI parsed them (unset: not given on the command line).
 struct ServerFlags {
   std::optional<std::string> host, port, db, data_dir, model, web_root, region, rate_limit, threads,
-      public_url;
+      public_url, allowed_hosts;
 };
 
 // Resolves every key; throws std::invalid_argument naming the key for a malformed value
