@@ -102,7 +102,8 @@ async function checkResultPage(page, server, decision) {
 }
 
 await run('Browser.DecisionPages', async () => {
-  const server = await startServer();
+  // No rate limit: the photo search may classify many candidates.
+  const server = await startServer({ env: { SKINSCAN_RATE_LIMIT: '0' } });
   const browser = await launchBrowser();
   const photos = await photosByDecision(server);
   console.log('photos by decision:', JSON.stringify(photos));
