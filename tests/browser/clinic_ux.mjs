@@ -238,6 +238,16 @@ await run('Browser.ClinicUx', async () => {
   await page.waitForSelector('#model-card[aria-busy="false"]');
   assert.doesNotMatch(await page.textContent('main'), /\.\.\/|shared\/data/, 'no developer path on the model card');
   assert.deepEqual(await barsInside(page, '#chart-perclass'), [], 'per-class bars (100% ones too)');
+  // The model card shows the decision table and the share of malignant lesions worded
+  // "No disease", from model.json.
+  const card = await (await fetch(server.url + '/api/v1/model')).json();
+  const t = card.metrics.test.decisions;
+  assert.equal(await page.locator('#decisions-table tbody tr').count(), 7);
+  assert.match(
+    await page.textContent('#decision-summary'),
+    new RegExp(`${t.malignant_no_disease} of ${t.malignant}`),
+  );
+  assert.match(await page.textContent('#low-risk-rule'), /No disease detected/);
   assertNoProblems(page, 'history, insights and model card');
 
   // 7. Login: no environment variable in the hint; a sign-out control.
