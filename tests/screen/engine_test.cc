@@ -105,6 +105,20 @@ TEST(Engine, JsonWordsFollowTheDecisionAndNeverCallAReferralNoDisease) {
   EXPECT_GT(inconclusive, 10);  // many test melanomas are below the threshold: they refer
 }
 
+// A model directory written before the operating point existed reads the conservative default.
+TEST(Engine, ModelWithoutOperatingPointUsesTheConservativeDefault) {
+  testing::TempDir dir("engine-old-model");
+  const fs::path src = testing::source_dir() / "models" / "default";
+  for (const char* f : {"weights.pt", "lesion_detector.pt"}) fs::copy_file(src / f, dir / f);
+  nlohmann::json j = nlohmann::json::parse(std::ifstream(src / "model.json"));
+  j.erase("operating_point");
+  std::ofstream(dir / "model.json") << j.dump();
+  const auto old = Engine::load(dir.path().string());
+  EXPECT_DOUBLE_EQ(old->rule().low_risk, kDefaultLowRisk);
+  EXPECT_TRUE(old->reliability().empty());
+  EXPECT_GT(engine().rule().low_risk, kDefaultLowRisk);  // the shipped model's fitted value
+}
+
 TEST(Engine, EveryBadUploadGetsAClearErrorNeverAResult) {
   const Bytes jpeg = file(testing::shared_data() / "full-size-samples" / "ISIC_0024872.jpg");
   EXPECT_EQ(error_code({}), "empty");
