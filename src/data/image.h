@@ -27,11 +27,13 @@
 
 namespace skinscan {
 
+// An image refused with one of the codes above (ErrorCode kEmpty ... kCorrupt); `code()`
+// gives the code string as the API shows it.
 class ImageError : public DataError {
  public:
-  ImageError(std::string code, const std::string& message)
-      : DataError(message), code_(std::move(code)) {}
-  const std::string& code() const { return code_; }
+  ImageError(const std::string& code, const std::string& message)
+      : DataError(message, error_code_from_name(code)), code_(code) {}
+  [[nodiscard]] const std::string& code() const { return code_; }
 
  private:
   std::string code_;

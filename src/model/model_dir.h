@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "data/error.h"
+
 #include <nlohmann/json.hpp>
 
 #include "data/classes.h"
@@ -25,9 +27,10 @@
 
 namespace skinscan {
 
-class ModelError : public std::runtime_error {
+// A model directory that is missing, incomplete or incompatible (ErrorCode kModel).
+class ModelError : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit ModelError(const std::string& message) : Error(ErrorCode::kModel, message) {}
 };
 
 inline constexpr const char* kModelJson = "model.json";

@@ -18,15 +18,18 @@
 #include <string>
 #include <vector>
 
+#include "data/error.h"
+
 #include "notify/outbox.h"
 
 struct sqlite3;
 
 namespace skinscan::store {
 
-class StoreError : public std::runtime_error {
+// The database refused or failed (ErrorCode kStore).
+class StoreError : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit StoreError(const std::string& message) : Error(ErrorCode::kStore, message) {}
 };
 
 struct NotificationRow {

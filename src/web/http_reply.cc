@@ -27,6 +27,22 @@ int http_status_for(const std::string& code) {
   return it == kStatus.end() ? 422 : it->second;
 }
 
+int http_status_for(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kStore:
+    case ErrorCode::kModel:
+    case ErrorCode::kIo:
+    case ErrorCode::kInternal:
+      return 500;
+    case ErrorCode::kUnavailable:
+      return 503;
+    case ErrorCode::kInvalidArgument:
+      return 400;
+    default:
+      return http_status_for(std::string(error_code_name(code)));
+  }
+}
+
 std::map<std::string, std::string> parse_cookies(const httplib::Request& req) {
   std::map<std::string, std::string> out;
   const std::size_t n = req.get_header_value_count("Cookie");

@@ -9,6 +9,8 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "data/error.h"
+
 namespace skinscan::web {
 
 void send_json(httplib::Response& res, int status, const nlohmann::ordered_json& body);
@@ -19,6 +21,8 @@ void send_error(httplib::Response& res, int status, const std::string& code,
 // unauthorized 401, forbidden/csrf 403, rate_limited 429, unavailable 503, internal 500;
 // every other input error (empty, too_small, truncated, corrupt, invalid...) 422.
 int http_status_for(const std::string& code);
+// The same for an Error's code (kStore/kInternal 500, kUnavailable 503, kModel 500).
+int http_status_for(ErrorCode code);
 
 // Cookie header(s) as name -> value (first wins). cpp-httplib 0.11 has no cookie parser.
 std::map<std::string, std::string> parse_cookies(const httplib::Request& req);

@@ -168,16 +168,25 @@ void Server::Impl::setup() {
         }
         return httplib::Server::HandlerResponse::Handled;
       }));
+  // An exception that escapes a handler: the client gets the code's status and a generic
+  // message (details, which may name files, stay in the server log).
   http.set_exception_handler([](const Request&, Response& res, std::exception_ptr ep) {
     std::string what = "unknown error";
+    ErrorCode code = ErrorCode::kInternal;
     try {
       std::rethrow_exception(ep);
+    } catch (const Error& e) {
+      what = e.what();
+      code = e.code();
     } catch (const std::exception& e) {
       what = e.what();
     } catch (...) {
     }
-    std::fprintf(stderr, "skinscan serve: internal error: %s\n", what.c_str());
-    send_error(res, 500, "internal", "internal server error");
+    std::fprintf(stderr, "skinscan serve: %s error: %s\n", error_code_name(code), what.c_str());
+    const int status = http_status_for(code);
+    send_error(res, status, status == 503 ? "unavailable" : "internal",
+               status == 503 ? "a service SkinScan needs is unavailable; retry shortly"
+                             : "internal server error");
   });
 
   // API
