@@ -254,6 +254,19 @@ function render(m) {
       'Real lesions rejected (validation / test)',
       det.method ? `${percent(det.val_false_rejection)} / ${percent(det.test_false_rejection)}` : undefined,
     ],
+    ['Photo check (colour and texture)', (m.photo_check || {}).method],
+    [
+      'Photo check: real lesions rejected (validation / test)',
+      m.photo_check
+        ? `${percent(m.photo_check.val_false_rejection)} / ${percent(m.photo_check.test_false_rejection)}`
+        : undefined,
+    ],
+    [
+      'Real test lesions rejected by either check',
+      det.test_false_rejection_with_photo_check !== undefined
+        ? percent(det.test_false_rejection_with_photo_check)
+        : undefined,
+    ],
   ]);
   const tr = m.training || {};
   const minutes = (secs) => `${(secs / 60).toFixed(0)} min`;
