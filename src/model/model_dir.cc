@@ -28,7 +28,8 @@ nlohmann::ordered_json model_info_json(const ModelInfo& m) {
   }
   j["classes"] = classes;
   j["preprocessing"] = {
-      {"channels", "RGB"},
+      {"recipe", recipe_name(m.input.recipe)},
+      {"channels", m.input.bgr ? "BGR" : "RGB"},
       {"resize", "INTER_AREA (shrinking) to input width x height, aspect not kept"},
       {"width", m.input.width},
       {"height", m.input.height},
@@ -84,7 +85,15 @@ ModelInfo model_info_from_json(const nlohmann::json& j, const std::string& where
       }
     }
     const auto& p = j.at("preprocessing");
-    if (p.at("channels") != "RGB") throw ModelError(where + ": model expects non-RGB input");
+    const std::string channels = p.at("channels").get<std::string>();
+    if (channels != "RGB" && channels != "BGR")
+      throw ModelError(where + ": input channels must be RGB or BGR, not " + channels);
+    m.input.bgr = channels == "BGR";
+    try {
+      m.input.recipe = recipe_from_name(p.value("recipe", "skinscan"));
+    } catch (const std::invalid_argument& e) {
+      throw ModelError(where + ": " + e.what());
+    }
     m.input.width = p.at("width").get<int>();
     m.input.height = p.at("height").get<int>();
     m.input.mean = p.at("mean").get<std::array<float, 3>>();

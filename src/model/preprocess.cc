@@ -9,6 +9,26 @@
 
 namespace skinscan {
 
+const char* recipe_name(Recipe r) {
+  switch (r) {
+    case Recipe::kSeedTrained:
+      return "seed-trained";
+    case Recipe::kSeedServed:
+      return "seed-served";
+    case Recipe::kSkinScan:
+      break;
+  }
+  return "skinscan";
+}
+
+Recipe recipe_from_name(const std::string& name) {
+  for (Recipe r : {Recipe::kSkinScan, Recipe::kSeedTrained, Recipe::kSeedServed}) {
+    if (name == recipe_name(r)) return r;
+  }
+  throw std::invalid_argument("unknown preprocessing recipe '" + name +
+                              "' (skinscan, seed-trained or seed-served)");
+}
+
 cv::Mat resize_for_model(const cv::Mat& rgb, const InputSpec& spec) {
   if (rgb.empty() || rgb.type() != CV_8UC3) {
     throw std::invalid_argument("resize_for_model needs a non-empty 8-bit RGB image");
@@ -27,7 +47,9 @@ torch::Tensor to_tensor(const std::vector<cv::Mat>& images, const InputSpec& spe
   float* out = t.data_ptr<float>();
   const std::size_t plane = static_cast<std::size_t>(spec.width) * spec.height;
   float scale[3], shift[3];
+  int from[3];  // source channel of each input plane
   for (int c = 0; c < 3; ++c) {
+    from[c] = spec.bgr ? 2 - c : c;
     scale[c] = 1.0f / (255.0f * spec.std[c]);
     shift[c] = -spec.mean[c] / spec.std[c];
   }
@@ -41,7 +63,8 @@ torch::Tensor to_tensor(const std::vector<cv::Mat>& images, const InputSpec& spe
       const std::uint8_t* row = m.ptr<std::uint8_t>(y);
       for (int x = 0; x < spec.width; ++x) {
         const std::size_t p = static_cast<std::size_t>(y) * spec.width + x;
-        for (int c = 0; c < 3; ++c) base[c * plane + p] = row[3 * x + c] * scale[c] + shift[c];
+        for (int c = 0; c < 3; ++c)
+          base[c * plane + p] = row[3 * x + from[c]] * scale[c] + shift[c];
       }
     }
   }

@@ -4,10 +4,13 @@
 //                      --to_tensor--> float [N,3,H,W], (x/255 - mean) / std per channel
 //
 // Training augments the resized image (augment.h) before to_tensor; evaluation and serving
-// do not. Channel order is RGB everywhere (data/image.h decodes to RGB).
+// do not. Images are RGB everywhere (data/image.h decodes to RGB); only a model imported
+// with the seed app's serving bug (model/keras_import.h, recipe "seed-served") asks
+// to_tensor for its planes in BGR order.
 #pragma once
 
 #include <array>
+#include <string>
 #include <vector>
 
 #include <torch/torch.h>
@@ -17,11 +20,21 @@
 
 namespace skinscan {
 
+// Where an InputSpec's numbers come from (recorded in model.json as "recipe"):
+// kSkinScan (trained here), or an imported model's seed recipe (model/keras_import.h).
+enum class Recipe { kSkinScan, kSeedTrained, kSeedServed };
+const char* recipe_name(Recipe r);                 // "skinscan", "seed-trained", ...
+Recipe recipe_from_name(const std::string& name);  // throws std::invalid_argument
+
 struct InputSpec {
   int width = 96;
   int height = 72;
-  std::array<float, 3> mean = {0.5f, 0.5f, 0.5f};
+  std::array<float, 3> mean = {0.5f, 0.5f, 0.5f};  // of x/255, per input plane
   std::array<float, 3> std = {0.25f, 0.25f, 0.25f};
+  bool bgr = false;  // input planes in B,G,R order (the seed app's cv2.imread; see above)
+  Recipe recipe = Recipe::kSkinScan;
+
+  bool operator==(const InputSpec&) const = default;
 };
 
 // Returns a width x height CV_8UC3 RGB image (a no-op view if already that size).

@@ -11,9 +11,7 @@ namespace skinscan {
 
 namespace {
 
-bool same_input(const InputSpec& a, const InputSpec& b) {
-  return a.width == b.width && a.height == b.height && a.mean == b.mean && a.std == b.std;
-}
+bool same_input(const InputSpec& a, const InputSpec& b) { return a == b; }
 
 nlohmann::ordered_json headline(const nlohmann::ordered_json& metrics, const char* part) {
   if (!metrics.contains(part)) return nullptr;
