@@ -35,8 +35,9 @@ void add_import_command(CLI::App& app) {
                   "Refuse the file unless its SHA-256 is this (HDF5 keeps no checksum of weights)");
   cmd->callback([o] {
     if (!o->sha256.empty() && file_sha256(o->file) != o->sha256) {
-      throw ModelError(o->file + ": SHA-256 is " + file_sha256(o->file) + ", not the expected " +
-                       o->sha256 + " (nothing was written)");
+      throw Error(ErrorCode::kInvalidData, o->file + ": SHA-256 is " + file_sha256(o->file) +
+                                               ", not the expected " + o->sha256 +
+                                               " (nothing was written)");
     }
     const ModelInfo info = import_keras(o->file, o->out, o->preprocess);
     std::printf("imported %s (sha256 %s) as seed-cnn, preprocessing %s -> %s\n", o->file.c_str(),

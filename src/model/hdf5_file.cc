@@ -35,14 +35,17 @@ H5Id open_object(hid_t file, const std::string& path) {
 
 }  // namespace
 
-void Hdf5File::fail(const std::string& what) const { throw ModelError(path_ + ": " + what); }
+void Hdf5File::fail(const std::string& what, ErrorCode code) const {
+  throw Error(code, path_ + ": " + what);
+}
 
 Hdf5File::Hdf5File(const std::string& path) : path_(path) {
   silence_hdf5();
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) fail("no such file");
-  if (!std::ifstream(path, std::ios::binary)) fail("cannot be read");
-  if (H5Fis_hdf5(path.c_str()) <= 0) fail("not an HDF5 file (no HDF5 signature)");
+  if (!std::filesystem::is_regular_file(path, ec)) fail("no such file", ErrorCode::kNotFound);
+  if (!std::ifstream(path, std::ios::binary)) fail("cannot be read", ErrorCode::kIo);
+  if (H5Fis_hdf5(path.c_str()) <= 0)
+    fail("not an HDF5 file (no HDF5 signature)", ErrorCode::kUnsupported);
   file_ = H5Id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (file_.get() < 0) fail("HDF5 file cannot be opened: truncated or corrupt");
 }

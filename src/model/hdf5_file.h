@@ -2,16 +2,17 @@
 // attributes, float datasets), on Debian's libhdf5 C API. Not thread-safe (serial libhdf5):
 // one reader at a time, on one thread.
 //
-// Contract: every failure -- not an HDF5 file, truncated, unreadable metadata, missing
-// object, wrong type -- throws ModelError naming the file and the object; libhdf5's own
-// error stack is never printed.
+// Contract: every failure throws skinscan::Error naming the file and the object, code
+// kNotFound (no file), kIo (unreadable), kUnsupported (not HDF5) or kCorrupt (truncated,
+// unreadable metadata, missing object, wrong type); libhdf5's own error stack is never
+// printed.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "model/model_dir.h"
+#include "data/error.h"
 
 namespace skinscan {
 
@@ -56,7 +57,7 @@ class Hdf5File {
   H5Floats floats(const std::string& dataset_path) const;
 
  private:
-  [[noreturn]] void fail(const std::string& what) const;
+  [[noreturn]] void fail(const std::string& what, ErrorCode code = ErrorCode::kCorrupt) const;
   std::string path_;
   H5Id file_;
 };

@@ -139,10 +139,10 @@ PixelStats seed_pixel_stats(const std::vector<cv::Mat>& images, const std::vecto
 
 std::string file_sha256(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
-  if (!f) throw ModelError(path + ": cannot be read");
+  if (!f) throw Error(ErrorCode::kIo, path + ": cannot be read");
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
-    throw ModelError("SHA-256 unavailable");
+    throw Error(ErrorCode::kInternal, "SHA-256 unavailable");
   std::vector<char> buf(1 << 16);
   while (f.read(buf.data(), static_cast<std::streamsize>(buf.size())) || f.gcount() > 0) {
     EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<std::size_t>(f.gcount()));
@@ -161,13 +161,19 @@ std::string file_sha256(const std::string& path) {
 
 Net read_keras_seed_cnn(const std::string& h5_path) {
   const Hdf5File file(h5_path);
-  auto fail = [&](const std::string& what) -> ModelError {
+  // Another network is an incompatible model; broken structure is a corrupt file.
+  auto incompatible = [&](const std::string& what) -> ModelError {
     return ModelError(h5_path + ": " + what);
+  };
+  auto corrupt = [&](const std::string& what) {
+    return Error(ErrorCode::kCorrupt, h5_path + ": " + what);
   };
   // model.save() nests the weights under "model_weights"; save_weights() puts them at the root.
   const std::string root = file.has_group("/model_weights") ? "/model_weights" : "/";
-  if (!file.has_attribute(root, "layer_names"))
-    throw fail("not a Keras weights file (no layer_names attribute on " + root + ")");
+  if (!file.has_attribute(root, "layer_names")) {
+    throw Error(ErrorCode::kUnsupported,
+                h5_path + ": not a Keras weights file (no layer_names attribute on " + root + ")");
+  }
   const std::vector<std::string> names = file.string_attribute(root, "layer_names");
   const auto& expected = seed_layers();
 
@@ -177,36 +183,37 @@ Net read_keras_seed_cnn(const std::string& h5_path) {
   for (std::size_t i = 0; i < std::max(names.size(), expected.size()); ++i) {
     const std::string where = "layer " + std::to_string(i + 1);
     if (i >= names.size())
-      throw fail("not the seed architecture: " + where + " should be a " + expected[i].kind +
-                 " layer, the file ends after " + std::to_string(names.size()) + " layers");
+      throw incompatible("not the seed architecture: " + where + " should be a " +
+                         expected[i].kind + " layer, the file ends after " +
+                         std::to_string(names.size()) + " layers");
     if (i >= expected.size())
-      throw fail("not the seed architecture: extra " + where + " '" + names[i] +
-                 "' after the seed's " + std::to_string(expected.size()) + " layers");
+      throw incompatible("not the seed architecture: extra " + where + " '" + names[i] +
+                         "' after the seed's " + std::to_string(expected.size()) + " layers");
     const SeedLayer& want = expected[i];
     const std::string& name = names[i];
     if (!is_layer_of_kind(name, want.kind))
-      throw fail("not the seed architecture: " + where + " is '" + name + "', expected a " +
-                 want.kind + " layer");
+      throw incompatible("not the seed architecture: " + where + " is '" + name + "', expected a " +
+                         want.kind + " layer");
     const std::string group = (root == "/" ? "" : root) + "/" + name;
     const std::vector<std::string> weights = file.string_attribute(group, "weight_names");
     const std::size_t want_count = want.kernel.empty() ? 0 : 2;
     if (weights.size() != want_count)
-      throw fail("not the seed architecture: " + where + " '" + name + "' has " +
-                 std::to_string(weights.size()) + " weight arrays, expected " +
-                 std::to_string(want_count));
+      throw incompatible("not the seed architecture: " + where + " '" + name + "' has " +
+                         std::to_string(weights.size()) + " weight arrays, expected " +
+                         std::to_string(want_count));
     if (want_count == 0) continue;
     if (!ends_with(weights[0], "kernel:0") || !ends_with(weights[1], "bias:0"))
-      throw fail(where + " '" + name + "': expected weights kernel:0 and bias:0, found " +
-                 weights[0] + " and " + weights[1]);
+      throw corrupt(where + " '" + name + "': expected weights kernel:0 and bias:0, found " +
+                    weights[0] + " and " + weights[1]);
     const H5Floats kernel = file.floats(group + "/" + weights[0]);
     const H5Floats bias = file.floats(group + "/" + weights[1]);
     if (kernel.shape != want.kernel || bias.shape != want.bias)
-      throw fail("not the seed architecture: " + where + " '" + name + "' has kernel " +
-                 shape_text(kernel.shape) + " and bias " + shape_text(bias.shape) + ", expected " +
-                 shape_text(want.kernel) + " and " + shape_text(want.bias));
+      throw incompatible("not the seed architecture: " + where + " '" + name + "' has kernel " +
+                         shape_text(kernel.shape) + " and bias " + shape_text(bias.shape) +
+                         ", expected " + shape_text(want.kernel) + " and " + shape_text(want.bias));
     torch::Tensor k = as_tensor(kernel), b = as_tensor(bias);
     if (!torch::isfinite(k).all().item<bool>() || !torch::isfinite(b).all().item<bool>())
-      throw fail(where + " '" + name + "' holds non-finite weights (corrupt file)");
+      throw corrupt(where + " '" + name + "' holds non-finite weights (corrupt file)");
     const std::string target = want.target;
     k = convert_kernel(target, k);
     if (target == "d3") {
@@ -227,7 +234,8 @@ ModelInfo import_keras(const std::string& h5_path, const std::string& out_dir,
   info.input = seed_input(recipe);  // refuses an unknown recipe before anything else
   std::error_code ec;
   if (fs::exists(out_dir, ec))
-    throw ModelError(out_dir + " already exists: choose a new --out (nothing was written)");
+    throw Error(ErrorCode::kInvalidArgument,
+                out_dir + " already exists: choose a new --out (nothing was written)");
   const Net net = read_keras_seed_cnn(h5_path);
   const std::string sha = file_sha256(h5_path);
 

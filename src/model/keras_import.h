@@ -21,10 +21,11 @@
 // Both resize with resize_for_model (INTER_AREA), like every SkinScan model.
 //
 // Contract: import_keras writes `out_dir` completely or not at all (a temporary sibling
-// directory renamed at the end); it refuses an existing `out_dir`, a missing, non-HDF5,
-// truncated or corrupt file, non-finite weights, and any other architecture, with
-// ModelError. The imported model is uncalibrated (temperature 1) until
-// `skinscan calibrate` fits it on a validation split.
+// directory renamed at the end). It refuses with skinscan::Error: an existing `out_dir`
+// (kInvalidArgument); a missing file (kNotFound); a non-HDF5 file or HDF5 without Keras
+// weights (kUnsupported); a truncated or corrupt file, non-finite weights (kCorrupt); any
+// other architecture (ModelError, kModel). The imported model is uncalibrated
+// (temperature 1) until `skinscan calibrate` fits it on a validation split.
 #pragma once
 
 #include <string>
@@ -55,6 +56,7 @@ struct PixelStats {
 PixelStats seed_pixel_stats(const std::vector<cv::Mat>& images, const std::vector<int>& labels);
 
 // Reads and checks the Keras file; returns a seed-cnn net (eval mode) with its weights.
+// Throws as import_keras.
 Net read_keras_seed_cnn(const std::string& h5_path);
 
 // Lowercase hex SHA-256 of a file's bytes.

@@ -60,14 +60,14 @@ TEST(ImportCli, ImportCalibrateThenPredictEvaluateAndServe) {
   // A file that is not HDF5 is refused and leaves nothing.
   testing::write_text(dir / "notes.h5", "not a model\n");
   const Ran bad = run("import keras " + (dir / "notes.h5").string() + " --out " + model);
-  EXPECT_EQ(bad.status, 1);
+  EXPECT_EQ(bad.status, 65);  // EX_DATAERR
   EXPECT_THAT(bad.output, HasSubstr("not an HDF5 file"));
   EXPECT_FALSE(fs::exists(model));
 
   // A file other than the one the clinic expects is refused.
   const Ran other =
       run("import keras " + h5 + " --out " + model + " --sha256 " + std::string(64, '0'));
-  EXPECT_EQ(other.status, 1);
+  EXPECT_EQ(other.status, 65);
   EXPECT_THAT(other.output, HasSubstr("not the expected 0000"));
   EXPECT_FALSE(fs::exists(model));
 
@@ -94,7 +94,7 @@ TEST(ImportCli, ImportCalibrateThenPredictEvaluateAndServe) {
   const Ran refused =
       run("calibrate --model " + (testing::source_dir() / "models/default").string() + " --data " +
           data + " --split " + split);
-  EXPECT_EQ(refused.status, 1);
+  EXPECT_EQ(refused.status, 64);  // EX_USAGE
   EXPECT_THAT(refused.output, HasSubstr("calibrate is for imported models"));
 
   const fs::path lesion = testing::shared_data() / "full-size-samples" / "ISIC_0024872.jpg";

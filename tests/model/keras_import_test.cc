@@ -77,16 +77,19 @@ const RealImages& real_images() {
 
 class KerasImportTest : public ::testing::Test {
  protected:
-  // The ModelError message of an import that must fail; checks nothing was written.
-  std::string refused(const fs::path& file, const std::string& recipe = "seed-trained") {
+  // The message of an import that must fail with `code`; checks nothing was written.
+  std::string refused(const fs::path& file, ErrorCode code,
+                      const std::string& recipe = "seed-trained") {
     const fs::path out = dir_ / "refused-model";
     std::string msg;
     try {
       import_keras(file.string(), out.string(), recipe);
-    } catch (const ModelError& e) {
+    } catch (const Error& e) {
       msg = e.what();
+      EXPECT_EQ(e.code_name(), std::string(error_code_name(code))) << msg;
     } catch (const std::invalid_argument& e) {
       msg = e.what();
+      EXPECT_EQ(code, ErrorCode::kInvalidArgument) << msg;
     }
     EXPECT_FALSE(msg.empty()) << file << " was imported";
     EXPECT_FALSE(fs::exists(out)) << "a refused import wrote " << out;
@@ -201,48 +204,53 @@ TEST_F(KerasImportTest, WrongArchitecturesAreRefusedNamingTheFirstMismatch) {
   run("/usr/bin/python3 " +
       (testing::source_dir() / "tests/model/make_keras_variants.py").string() + " " +
       seed_h5().string() + " " + dir_.path().string());
-  EXPECT_THAT(refused(dir_ / "wider_dense.h5"),
+  EXPECT_THAT(refused(dir_ / "wider_dense.h5", ErrorCode::kModel),
               HasSubstr("layer 8 'dense' has kernel (2304, 128) and bias (128), expected "
                         "(2304, 64) and (64)"));
-  EXPECT_THAT(refused(dir_ / "missing_layer.h5"),
+  EXPECT_THAT(refused(dir_ / "missing_layer.h5", ErrorCode::kModel),
               HasSubstr("layer 5 is 'max_pooling2d_1', expected a conv2d layer"));
-  EXPECT_THAT(refused(dir_ / "extra_layer.h5"), HasSubstr("extra layer 11 'dense_3'"));
-  EXPECT_THAT(refused(dir_ / "plain.h5"), HasSubstr("not a Keras weights file"));
+  EXPECT_THAT(refused(dir_ / "extra_layer.h5", ErrorCode::kModel),
+              HasSubstr("extra layer 11 'dense_3'"));
+  EXPECT_THAT(refused(dir_ / "plain.h5", ErrorCode::kUnsupported),
+              HasSubstr("not a Keras weights file"));
 }
 
 TEST_F(KerasImportTest, NonHdf5TruncatedAndCorruptFilesAreRefused) {
   const std::string bytes = slurp(seed_h5());
   ASSERT_EQ(bytes.size(), 759064u);
-  EXPECT_THAT(refused(dir_ / "absent.h5"), HasSubstr("no such file"));
+  EXPECT_THAT(refused(dir_ / "absent.h5", ErrorCode::kNotFound), HasSubstr("no such file"));
 
   const fs::path jpeg = testing::shared_data() / "full-size-samples" / "ISIC_0024872.jpg";
-  EXPECT_THAT(refused(jpeg), HasSubstr("not an HDF5 file"));
+  EXPECT_THAT(refused(jpeg, ErrorCode::kUnsupported), HasSubstr("not an HDF5 file"));
   write_bytes(dir_ / "empty.h5", "");
-  EXPECT_THAT(refused(dir_ / "empty.h5"), HasSubstr("not an HDF5 file"));
+  EXPECT_THAT(refused(dir_ / "empty.h5", ErrorCode::kUnsupported), HasSubstr("not an HDF5 file"));
 
   for (std::size_t keep : {bytes.size() / 2, bytes.size() - 1, std::size_t{4096}}) {
     write_bytes(dir_ / "truncated.h5", bytes.substr(0, keep));
-    EXPECT_THAT(refused(dir_ / "truncated.h5"), HasSubstr("truncated or corrupt")) << keep;
+    EXPECT_THAT(refused(dir_ / "truncated.h5", ErrorCode::kCorrupt),
+                HasSubstr("truncated or corrupt"))
+        << keep;
   }
 
   // Metadata overwritten just after the superblock: libhdf5 cannot open it.
   std::string bad = bytes;
   std::fill(bad.begin() + 96, bad.begin() + 2048, '\xff');
   write_bytes(dir_ / "corrupt-meta.h5", bad);
-  EXPECT_THAT(refused(dir_ / "corrupt-meta.h5"), HasSubstr("truncated or corrupt"));
+  EXPECT_THAT(refused(dir_ / "corrupt-meta.h5", ErrorCode::kCorrupt),
+              HasSubstr("truncated or corrupt"));
 
   // Weights overwritten (HDF5 keeps no checksums of data): 0xff bytes are NaN floats.
   bad = bytes;
   std::fill(bad.begin() + 8208, bad.begin() + 8208 + 64, '\xff');  // conv2d/kernel:0 data
   write_bytes(dir_ / "corrupt-data.h5", bad);
-  EXPECT_THAT(refused(dir_ / "corrupt-data.h5"),
+  EXPECT_THAT(refused(dir_ / "corrupt-data.h5", ErrorCode::kCorrupt),
               HasSubstr("layer 1 'conv2d' holds non-finite weights"));
 }
 
 TEST_F(KerasImportTest, RandomDamageIsRefusedCleanlyOrImportedNeverCrashes) {
   // Seeded damage: bytes overwritten in the metadata (first 8 KiB) or anywhere, or the file
   // cut short. Each import either succeeds (the damage hit weight values, which HDF5 cannot
-  // detect: see --sha256) or throws ModelError and writes nothing; none crashes.
+  // detect: see --sha256) or throws skinscan::Error and writes nothing; none crashes.
   const std::string bytes = slurp(seed_h5());
   std::mt19937 rng(15);
   int refused_count = 0;
@@ -259,7 +267,7 @@ TEST_F(KerasImportTest, RandomDamageIsRefusedCleanlyOrImportedNeverCrashes) {
     try {
       import_keras((dir_ / "damaged.h5").string(), out.string(), "seed-trained");
       fs::remove_all(out);
-    } catch (const ModelError&) {
+    } catch (const Error&) {
       ++refused_count;
       EXPECT_FALSE(fs::exists(out)) << i;
     }
@@ -275,13 +283,14 @@ TEST_F(KerasImportTest, ExistingOutputAndUnknownRecipeAreRefused) {
   std::string msg;
   try {
     import_keras(seed_h5().string(), (dir_ / "refused-model").string(), "seed-trained");
-  } catch (const ModelError& e) {
+  } catch (const Error& e) {
     msg = e.what();
   }
   EXPECT_THAT(msg, HasSubstr("already exists"));
   EXPECT_TRUE(fs::is_empty(dir_ / "refused-model"));
   fs::remove(dir_ / "refused-model");
-  EXPECT_THAT(refused(seed_h5(), "seed-rgb"), HasSubstr("seed-trained or seed-served"));
+  EXPECT_THAT(refused(seed_h5(), ErrorCode::kInvalidArgument, "seed-rgb"),
+              HasSubstr("seed-trained or seed-served"));
 }
 
 }  // namespace
