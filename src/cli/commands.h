@@ -25,6 +25,7 @@ void add_bench_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 void add_notify_command(CLI::App& app);
+void add_migrate_command(CLI::App& app);
 void add_import_command(CLI::App& app);
 void add_calibrate_command(CLI::App& app);
 

@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   skinscan::cli::add_export_command(app);
   skinscan::cli::add_serve_command(app);
   skinscan::cli::add_notify_command(app);
+  skinscan::cli::add_migrate_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -28,7 +28,7 @@ struct Common {
 };
 
 void add_common(CLI::App* cmd, Common& c) {
-  cmd->add_option("--db", c.db, "SQLite database file [SKINSCAN_DB, skinscan.db]");
+  cmd->add_option("--db", c.db, "SQLite file or postgresql:// URL [SKINSCAN_DB, skinscan.db]");
   cmd->add_option("--config", c.config, "KEY=VALUE config file [SKINSCAN_CONFIG]");
 }
 
@@ -40,8 +40,11 @@ Settings settings_of(const Common& c) {
 std::unique_ptr<store::Store> open_store(const Common& c, const Settings& s) {
   const std::string db = s.pick(c.db.empty() ? std::nullopt : std::optional(c.db), "SKINSCAN_DB")
                              .value_or("skinscan.db");
-  if (!std::filesystem::exists(db)) throw std::runtime_error(db + ": database not found");
-  return std::make_unique<store::Store>(db);
+  if (!store::is_postgresql_url(db) &&
+      !std::filesystem::exists(db.starts_with("sqlite:") ? db.substr(7) : db)) {
+    throw std::runtime_error(db + ": database not found");
+  }
+  return store::open_store(db);
 }
 
 std::string shorten(const std::string& s, std::size_t n) {

@@ -59,10 +59,13 @@ void add_serve_command(CLI::App& app) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     auto screener = web::EngineScreener::load(cfg.model, 1);
-    if (const auto parent = std::filesystem::path(cfg.db).parent_path(); !parent.empty()) {
-      std::filesystem::create_directories(parent);
+    if (!store::is_postgresql_url(cfg.db)) {
+      const auto file = cfg.db.starts_with("sqlite:") ? cfg.db.substr(7) : cfg.db;
+      if (const auto parent = std::filesystem::path(file).parent_path(); !parent.empty()) {
+        std::filesystem::create_directories(parent);
+      }
     }
-    auto store = std::make_shared<store::Store>(cfg.db);
+    std::shared_ptr<store::Store> store = store::open_store(cfg.db);
     const notify::TwilioConfig twilio = notify::TwilioConfig::from_settings(settings);
     web::Server server(cfg, screener, store, twilio,
                        notify::sender_options_from_settings(settings));
@@ -77,7 +80,7 @@ void add_serve_command(CLI::App& app) {
     std::printf("SkinScan listening on %s\n", server.url().c_str());
     std::fprintf(stderr,
                  "skinscan serve: model %s, database %s, images %s/images, WhatsApp %s, auth %s\n",
-                 screener->model_version().c_str(), cfg.db.c_str(), cfg.data_dir.c_str(),
+                 screener->model_version().c_str(), store->path().c_str(), cfg.data_dir.c_str(),
                  twilio.configured() ? "configured" : "not configured (messages kept)",
                  cfg.api_token.empty() ? "off" : "on");
     std::fflush(stdout);

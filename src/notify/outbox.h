@@ -8,8 +8,8 @@
 //                               --retryable error--> pending (next_attempt_at later)
 //                               --permanent error / deadline passed--> failed
 //   queued -> sent -> delivered -> read;  any non-final -> failed | undelivered
-// A row left in `sending` by a crash is claimable again at start (at-least-once delivery:
-// a crash between Twilio's 201 and mark_accepted() can send one duplicate).
+// A row left in `sending` by a crash is claimable again once its lease expires (at-least-once
+// delivery: a crash between Twilio's 201 and mark_accepted() can send one duplicate).
 #pragma once
 
 #include <chrono>
@@ -72,12 +72,15 @@ struct OutboxMessage {
 class Outbox {
  public:
   virtual ~Outbox() = default;
-  // Atomically moves up to `limit` rows that are due (pending with next_attempt_at <= now,
-  // or sending: left by a crashed process -- only claimed when `include_in_flight`, which
-  // the sender passes once at start) to `sending`, incrementing attempts.
+  // Atomically moves up to `limit` due rows to `sending`, incrementing attempts, leased to
+  // the caller until now + lease. Due: pending with next_attempt_at <= now, or sending with
+  // an expired lease (its sender died or hung: the row is reclaimed). Several senders may
+  // claim at once; each row goes to one of them. A sender must finish (or give up) a row's
+  // request before its lease ends.
   virtual std::vector<OutboxMessage> claim_due(Clock::time_point now, int limit,
-                                               bool include_in_flight) = 0;
-  // Earliest next_attempt_at of pending rows (for the sender's sleep), if any.
+                                               std::chrono::milliseconds lease) = 0;
+  // When the next row falls due (earliest next_attempt_at of pending rows, or lease end of
+  // sending rows), for the sender's sleep; nullopt when none.
   virtual std::optional<Clock::time_point> next_due() = 0;
   // Twilio accepted the message (201): store its sid and status (usually queued).
   virtual void mark_accepted(std::int64_t id, const std::string& sid, Status status) = 0;

@@ -40,6 +40,9 @@ Status accepted_status(const std::string& twilio_status) {
   return Status::kQueued;
 }
 
+// Time allowed, after a request ends, to commit its outcome before the row's lease ends.
+constexpr std::chrono::milliseconds kCommitGrace{500};
+
 }  // namespace
 
 SenderOptions sender_options_from_settings(const skinscan::Settings& s) {
@@ -51,6 +54,11 @@ SenderOptions sender_options_from_settings(const skinscan::Settings& s) {
   o.deadline = std::chrono::seconds(positive(s, "SKINSCAN_NOTIFY_DEADLINE_S", o.deadline.count()));
   o.request_timeout =
       std::chrono::seconds(positive(s, "SKINSCAN_NOTIFY_TIMEOUT_S", o.request_timeout.count()));
+  o.lease = std::chrono::seconds(positive(s, "SKINSCAN_NOTIFY_LEASE_S", o.lease.count()));
+  if (o.lease <= o.request_timeout) {
+    throw std::invalid_argument(
+        "SKINSCAN_NOTIFY_LEASE_S must be longer than SKINSCAN_NOTIFY_TIMEOUT_S");
+  }
   o.idle_poll =
       std::chrono::milliseconds(positive(s, "SKINSCAN_NOTIFY_POLL_MS", o.idle_poll.count()));
   const std::string expire = s.get_or("SKINSCAN_NOTIFY_EXPIRE_UNCONFIGURED", "");
@@ -61,6 +69,9 @@ SenderOptions sender_options_from_settings(const skinscan::Settings& s) {
 Sender::Sender(Outbox& outbox, TwilioConfig cfg, SenderOptions options)
     : outbox_(outbox), cfg_(std::move(cfg)), opt_(options) {
   if (opt_.batch < 1) opt_.batch = 1;
+  // A lease no longer than one request would give every row back unsent.
+  if (opt_.lease <= opt_.request_timeout + kCommitGrace)
+    opt_.lease = 2 * opt_.request_timeout + std::chrono::seconds(1);
 }
 
 Sender::~Sender() { stop(); }
@@ -142,25 +153,30 @@ void Sender::deliver(const OutboxMessage& m) {
                std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
 }
 
-int Sender::round(bool include_in_flight, bool stoppable) {
-  const auto batch = outbox_.claim_due(Clock::now(), opt_.batch, include_in_flight);
+int Sender::round(bool stoppable) {
+  const auto claimed_at = Clock::now();
+  const auto batch = outbox_.claim_due(claimed_at, opt_.batch, opt_.lease);
   std::size_t done = 0;
   for (; done < batch.size(); ++done) {
     if (stoppable) {
       std::lock_guard lock(mu_);
       if (stop_) break;
     }
+    // The request and the commit of its outcome must end inside our lease, or another sender
+    // could take the row and send it too: give the rest of the batch back instead.
+    if (Clock::now() + opt_.request_timeout + kCommitGrace >= claimed_at + opt_.lease) break;
     try {
       deliver(batch[done]);
     } catch (const std::exception& e) {
-      // The outbox (database) failed; the row stays claimed and is reclaimed at next start.
+      // The outbox (database) failed; the row stays claimed and is reclaimed when its lease
+      // expires.
       spdlog::error("WhatsApp: message {}: {}", batch[done].id, e.what());
     }
   }
-  // Claimed but not attempted because we are stopping: due again at once, nothing lost.
+  // Claimed but not attempted (stopping, or the lease would run out): due again at once.
   for (std::size_t i = done; i < batch.size(); ++i) {
     try {
-      outbox_.mark_retry(batch[i].id, Clock::now(), "not attempted: sender stopped");
+      outbox_.mark_retry(batch[i].id, Clock::now(), "not attempted: sender stopped or lease ended");
     } catch (const std::exception& e) {
       spdlog::error("WhatsApp: message {}: {}", batch[i].id, e.what());
     }
@@ -168,9 +184,9 @@ int Sender::round(bool include_in_flight, bool stoppable) {
   return static_cast<int>(done);
 }
 
-int Sender::run_once(bool include_in_flight) {
+int Sender::run_once() {
   if (!cfg_.configured()) return 0;
-  return round(include_in_flight, /*stoppable=*/false);
+  return round(/*stoppable=*/false);
 }
 
 void Sender::loop() {
@@ -186,7 +202,7 @@ void Sender::loop() {
                        opt_.expire_unconfigured ? "expired" : "queued for sending");
         }
       }
-      claimed = static_cast<std::size_t>(round(first, /*stoppable=*/true));
+      claimed = static_cast<std::size_t>(round(/*stoppable=*/true));
       first = false;
       due = outbox_.next_due();
     } catch (const std::exception& e) {

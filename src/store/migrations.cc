@@ -68,12 +68,40 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_due ON notifications (status, next_attempt_at);
 )sql";
 
-// Migration 2 (issue 11): the decision `inconclusive` (below the threshold, not low risk,
+// Migration 2: several senders (leases on claimed rows), photos and heatmaps in the
+// database (content-addressed blobs), login sessions that survive restarts.
+constexpr const char* kV2 = R"sql(
+ALTER TABLE notifications ADD COLUMN lease_until INTEGER;  -- while sending: claim expiry
+UPDATE notifications SET lease_until = 0 WHERE status = 'sending';  -- left by a crash: due
+CREATE INDEX notifications_lease ON notifications (status, lease_until);
+
+CREATE TABLE blobs (
+  sha256     TEXT PRIMARY KEY CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),
+  media_type TEXT NOT NULL CHECK (length(media_type) > 0),
+  size       INTEGER NOT NULL CHECK (size > 0),
+  bytes      BLOB NOT NULL CHECK (length(bytes) = size),
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE heatmaps (
+  image_sha256 TEXT NOT NULL,
+  label        TEXT NOT NULL,
+  blob_sha256  TEXT NOT NULL REFERENCES blobs (sha256),
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (image_sha256, label)
+);
+CREATE TABLE sessions (
+  key_hash   TEXT PRIMARY KEY,  -- SHA-256 of the cookie; the cookie itself is never stored
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+)sql";
+
+// Migration 3 (issue 11): the decision `inconclusive` (below the threshold, not low risk,
 // always refers). SQLite cannot change a CHECK in place: the table is rebuilt (create, copy,
 // drop, rename; foreign keys are off while migrating, so the notification rows stay), the
 // AUTOINCREMENT counter is kept, and stored rows that refer but were worded "No disease"
 // under the old rule become `inconclusive` with the new words.
-constexpr const char* kV2 = R"sql(
+constexpr const char* kV3 = R"sql(
 CREATE TABLE screenings_v2 (
   id                  INTEGER PRIMARY KEY AUTOINCREMENT,
   created_at          INTEGER NOT NULL,
@@ -119,7 +147,7 @@ CREATE INDEX screenings_newest ON screenings (created_at DESC, id DESC,
 CREATE INDEX screenings_decision ON screenings (decision);
 )sql";
 
-constexpr std::array<const char*, 2> kMigrations{kV1, kV2};
+constexpr std::array<const char*, 3> kMigrations{kV1, kV2, kV3};
 
 int read_int(const DbRef& ref, const char* sql, const std::string& op) {
   Statement st(ref, sql, op);

@@ -10,6 +10,7 @@
 
 #include "store/store.h"
 
+struct sqlite3;
 struct sqlite3_stmt;
 
 namespace skinscan::store {
@@ -36,6 +37,7 @@ class Statement {
   Statement& bind_int(int i, std::int64_t v);
   Statement& bind_real(int i, double v);
   Statement& bind_text(int i, const std::string& v);
+  Statement& bind_blob(int i, const std::string& bytes);
   Statement& bind_null(int i);
   Statement& bind_opt_int(int i, std::optional<std::int64_t> v);
   Statement& bind_opt_text(int i, const std::string& v);  // empty string binds NULL
@@ -48,6 +50,7 @@ class Statement {
   std::int64_t int64(int col) const;
   double real(int col) const;
   std::string text(int col) const;  // NULL reads as ""
+  std::string blob(int col) const;  // NULL reads as ""
   const DbRef& ref() const { return ref_; }
 
  private:

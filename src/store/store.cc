@@ -1,45 +1,14 @@
 #include "store/store.h"
 
-#include <fcntl.h>
-#include <sqlite3.h>
-#include <unistd.h>
-
-#include <algorithm>
-
-#include "store/migrations.h"
-#include "store/name_fold.h"
-#include "store/screening_rows.h"
-#include "store/sqlite_db.h"
-#include "store/time_text.h"
-#include "store/validate.h"
+#include "store/pg_store.h"
+#include "store/sqlite_store.h"
 
 namespace skinscan::store {
-namespace {
-
-// How long a statement waits for another connection's lock before failing with "database
-// is locked". Writes are short (one screening: three INSERTs), so 5 s is generous.
-constexpr int kBusyTimeoutMs = 5000;
-constexpr int kMaxPageSize = 100;
-
-bool is_memory(const std::string& path) { return path.empty() || path == ":memory:"; }
-
-// Creates the file readable by its owner only (it holds names and phone numbers); SQLite
-// gives the -wal and -shm files the same permissions. An existing file is left as it is.
-void create_private_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd >= 0) ::close(fd);
-}
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return {};
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
-
-}  // namespace
 
 std::optional<std::int64_t> id_of_reference(const std::string& query) {
-  const std::string q = trim(query);
+  const auto b = query.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return {};
+  const std::string q = query.substr(b, query.find_last_not_of(" \t\r\n") - b + 1);
   if (q.size() < 3 || (q[0] != 'S' && q[0] != 's') || (q[1] != 'S' && q[1] != 's')) return {};
   std::size_t i = 2;
   if (i < q.size() && q[i] == '-') ++i;
@@ -52,186 +21,14 @@ std::optional<std::int64_t> id_of_reference(const std::string& query) {
   return id > 0 ? std::optional(id) : std::nullopt;
 }
 
-Store::Store(const std::string& path) : path_(path) {
-  if (!is_memory(path_)) create_private_file(path_);
-  const int rc =
-      sqlite3_open_v2(path_.c_str(), &db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
-  const DbRef ref{db_, &path_};
-  try {
-    if (rc != SQLITE_OK) fail(ref, "open", rc);
-    sqlite3_extended_result_codes(db_, 1);
-    sqlite3_busy_timeout(db_, kBusyTimeoutMs);
-    // The first statement reads the header: a file that is not a database fails here.
-    std::string mode;
-    {
-      Statement journal(ref, "PRAGMA journal_mode = WAL", "open (enable WAL)");
-      if (journal.step()) mode = journal.text(0);
-    }
-    if (mode != "wal" && !is_memory(path_)) {
-      throw StoreError("store " + path_ + ": open: cannot use the WAL journal (got '" + mode +
-                       "'); put the database on a local file system");
-    }
-    // FULL: every commit is on disk before it returns, so a screening the clinic was shown
-    // survives a power cut too; costs one fsync of the WAL per commit.
-    exec(ref, "PRAGMA synchronous = FULL", "open (synchronous)");
-    // Foreign keys are enabled after migrating: a migration that rebuilds a parent table
-    // (drop + rename) must not cascade into its child rows.
-    migrate(ref);
-    exec(ref, "PRAGMA foreign_keys = ON", "open (foreign keys)");
-  } catch (...) {
-    sqlite3_close_v2(db_);
-    db_ = nullptr;
-    throw;
-  }
+bool is_postgresql_url(const std::string& db) {
+  return db.starts_with("postgresql://") || db.starts_with("postgres://");
 }
 
-Store::~Store() { sqlite3_close_v2(db_); }
-
-int Store::schema_version() const {
-  std::lock_guard lock(mu_);
-  return current_schema_version({db_, &path_});
-}
-
-ScreeningRow Store::create_screening(const NewScreening& s, notify::Status initial) {
-  check_new_screening(s, initial, path_);
-  std::lock_guard lock(mu_);
-  const DbRef ref{db_, &path_};
-  const std::int64_t now = now_unix_ms();
-  Transaction tx(ref, Transaction::Kind::kWrite, "create screening");
-  Statement ins(ref,
-                "INSERT INTO screenings (created_at, patient_name, patient_name_folded,"
-                " patient_phone, patient_phone_digits, doctor_name, doctor_phone, image_sha256,"
-                " image_format, image_width, image_height, label, decision, finding, confidence,"
-                " malignancy_risk, refer, result_json, model_version)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                "create screening");
-  ins.bind_int(1, now)
-      .bind_text(2, s.patient_name)
-      .bind_text(3, fold_case(s.patient_name))
-      .bind_text(4, s.patient_phone)
-      .bind_text(5, digits_only(s.patient_phone))
-      .bind_text(6, s.doctor_name)
-      .bind_text(7, s.doctor_phone)
-      .bind_text(8, s.image_sha256)
-      .bind_text(9, s.image_format)
-      .bind_int(10, s.image_width)
-      .bind_int(11, s.image_height)
-      .bind_text(12, s.label)
-      .bind_text(13, s.decision)
-      .bind_text(14, s.finding)
-      .bind_real(15, std::clamp(s.confidence, 0.0, 1.0))
-      .bind_real(16, std::clamp(s.malignancy_risk, 0.0, 1.0))
-      .bind_int(17, s.refer ? 1 : 0)
-      .bind_text(18, s.result_json)
-      .bind_text(19, s.model_version)
-      .run();
-  const std::int64_t id = sqlite3_last_insert_rowid(db_);
-  Statement note(ref,
-                 "INSERT INTO notifications (screening_id, recipient, to_number, status,"
-                 " attempts, next_attempt_at, delivery_started_at, created_at, updated_at)"
-                 " VALUES (?, ?, ?, ?, 0, ?5, ?5, ?6, ?6)",
-                 "create screening (notification row)");
-  const bool pending = initial == notify::Status::kPending;
-  for (const auto& [who, to] : {std::pair{notify::Recipient::kPatient, &s.patient_phone},
-                                std::pair{notify::Recipient::kDoctor, &s.doctor_phone}}) {
-    if (s.decision == "not_a_lesion") break;  // no report about a photo that is not a lesion
-    note.reset();
-    note.bind_int(1, id)
-        .bind_text(2, notify::recipient_code(who))
-        .bind_text(3, *to)
-        .bind_text(4, notify::status_code(initial))
-        .bind_opt_int(5, pending ? std::optional<std::int64_t>(now) : std::nullopt)
-        .bind_int(6, now)
-        .run();
-  }
-  auto row = load_screening(ref, id);
-  tx.commit();
-  return std::move(*row);
-}
-
-std::optional<ScreeningRow> Store::get_screening(std::int64_t id) {
-  std::lock_guard lock(mu_);
-  const DbRef ref{db_, &path_};
-  Transaction tx(ref, Transaction::Kind::kRead, "get screening");
-  auto row = load_screening(ref, id);
-  tx.commit();
-  return row;
-}
-
-Page Store::list_screenings(const std::string& query, int page, int page_size,
-                            const ListFilter& filter) {
-  Page out;
-  out.page = std::max(page, 1);
-  out.page_size = std::clamp(page_size, 1, kMaxPageSize);
-  const std::string q = trim(query);
-  const std::string folded = fold_case(q);
-  // Phone digits are compared only when the query looks like a number ("+1 (415) 555"),
-  // so a name query such as "Ann 2" does not match every phone containing a 2.
-  const bool phone_like = q.find_first_not_of("0123456789+-(). ") == std::string::npos;
-  const std::string digits = phone_like ? digits_only(q) : "";
-  const std::int64_t ref_id = id_of_reference(q).value_or(0);
-  constexpr const char* kWhere =
-      " WHERE (?1 = '' OR instr(patient_name_folded, ?1) > 0"
-      " OR (?2 <> '' AND instr(patient_phone_digits, ?2) > 0) OR id = ?5)"
-      " AND (?6 = '' OR decision = ?6) AND (?7 < 0 OR refer = ?7)";
-  const std::int64_t refer = filter.refer ? (*filter.refer ? 1 : 0) : -1;
-
-  std::lock_guard lock(mu_);
-  const DbRef ref{db_, &path_};
-  Transaction tx(ref, Transaction::Kind::kRead, "list screenings");
-  Statement count(ref, (std::string("SELECT count(*) FROM screenings") + kWhere).c_str(),
-                  "list screenings (count)");
-  count.bind_text(1, folded).bind_text(2, digits).bind_int(5, ref_id);
-  count.bind_text(6, filter.decision).bind_int(7, refer);
-  out.total = count.step() ? count.int64(0) : 0;
-  Statement rows(ref,
-                 (std::string("SELECT ") + kScreeningColumns + " FROM screenings" + kWhere +
-                  " ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4")
-                     .c_str(),
-                 "list screenings");
-  rows.bind_text(1, folded)
-      .bind_text(2, digits)
-      .bind_int(3, out.page_size)
-      .bind_int(4, static_cast<std::int64_t>(out.page - 1) * out.page_size)
-      .bind_int(5, ref_id)
-      .bind_text(6, filter.decision)
-      .bind_int(7, refer);
-  NotificationReader notes(ref);
-  while (rows.step()) {
-    out.items.push_back(read_screening(rows));
-    out.items.back().notifications = notes.of_screening(out.items.back().id);
-  }
-  tx.commit();
-  return out;
-}
-
-std::vector<NotificationRow> Store::list_notifications(std::optional<notify::Status> status) {
-  std::lock_guard lock(mu_);
-  const DbRef ref{db_, &path_};
-  return load_notifications(
-      ref, status ? std::optional<std::string>(notify::status_code(*status)) : std::nullopt);
-}
-
-Counts Store::counts() {
-  std::lock_guard lock(mu_);
-  const DbRef ref{db_, &path_};
-  Counts out;
-  Transaction tx(ref, Transaction::Kind::kRead, "counts");
-  Statement by_decision(
-      ref, "SELECT decision, count(*) FROM screenings GROUP BY decision ORDER BY decision",
-      "counts (screenings)");
-  while (by_decision.step()) {
-    out.screenings_by_decision.emplace_back(by_decision.text(0), by_decision.int64(1));
-  }
-  Statement by_status(ref,
-                      "SELECT status, count(*) FROM notifications GROUP BY status ORDER BY status",
-                      "counts (notifications)");
-  while (by_status.step()) {
-    out.notifications_by_status.emplace_back(by_status.text(0), by_status.int64(1));
-  }
-  tx.commit();
-  return out;
+std::unique_ptr<Store> open_store(const std::string& db) {
+  if (is_postgresql_url(db)) return std::make_unique<PgStore>(db);
+  if (db.starts_with("sqlite:")) return std::make_unique<SqliteStore>(db.substr(7));
+  return std::make_unique<SqliteStore>(db);
 }
 
 }  // namespace skinscan::store

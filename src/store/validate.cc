@@ -1,5 +1,7 @@
 #include "store/validate.h"
 
+#include <openssl/evp.h>
+
 #include <cmath>
 
 #include "data/text.h"
@@ -64,6 +66,44 @@ void check_new_screening(const NewScreening& s, notify::Status initial, const st
   if (initial != notify::Status::kPending && initial != notify::Status::kNotConfigured) {
     bad("initial status", "must be pending or not_configured");
   }
+}
+
+std::string sha256_hex(const std::string& bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), md, &n, EVP_sha256(), nullptr) != 1) {
+    throw StoreError("store: SHA-256 failed");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < n; ++i) {
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 0xF];
+  }
+  return out;
+}
+
+void check_blob(const Blob& blob, const std::string& path) {
+  if (blob.bytes.empty() || blob.media_type.empty() || !is_hex_sha256(blob.sha256) ||
+      sha256_hex(blob.bytes) != blob.sha256) {
+    throw StoreError("store " + path +
+                     ": put blob: the bytes are empty, untyped, or do not match their SHA-256");
+  }
+}
+
+void check_photo(const NewScreening& s, const Blob& photo, const std::string& path) {
+  check_blob(photo, path);
+  if (photo.sha256 != s.image_sha256) {
+    throw StoreError("store " + path + ": create screening: the photo is not image_sha256");
+  }
+}
+
+SearchKeys search_keys(const std::string& query) {
+  const auto b = query.find_first_not_of(" \t\r\n");
+  const std::string q =
+      b == std::string::npos ? "" : query.substr(b, query.find_last_not_of(" \t\r\n") - b + 1);
+  const bool phone_like = q.find_first_not_of("0123456789+-(). ") == std::string::npos;
+  return {fold_case(q), phone_like ? digits_only(q) : ""};
 }
 
 }  // namespace skinscan::store

@@ -19,4 +19,20 @@ void check_new_screening(const NewScreening& s, notify::Status initial, const st
 // True for "+" followed by 2..15 digits, the first not 0 (E.164).
 bool is_e164(const std::string& phone);
 
+// Lower-case hex SHA-256 of the bytes (OpenSSL).
+std::string sha256_hex(const std::string& bytes);
+// Throws StoreError unless blob.sha256 is the hash of blob.bytes and media_type is set.
+void check_blob(const Blob& blob, const std::string& path);
+// check_blob(), and the photo must be the screening's image (same hash).
+void check_photo(const NewScreening& s, const Blob& photo, const std::string& path);
+
+// A history search as both backends run it: the case-folded query, and its digits when the
+// query looks like a phone number ("+1 (415) 555"; a name such as "Ann 2" is not, so it
+// does not match every phone containing a 2), else "".
+struct SearchKeys {
+  std::string folded, digits;
+};
+SearchKeys search_keys(const std::string& query);
+constexpr int kMaxPageSize = 100;
+
 }  // namespace skinscan::store

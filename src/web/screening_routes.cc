@@ -140,12 +140,11 @@ void Server::Impl::post_screening(const Request& req, Response& res) {
   s.result_json = r->json.dump();
   s.model_version = screener->model_version();
 
-  const fs::path image = images_dir / (s.image_sha256 + "." + image_extension(s.image_format));
-  std::error_code ec;
-  if (!fs::exists(image, ec)) write_file_atomic(image, as_bytes(bytes));  // before the row
   const auto initial =
       twilio.configured() ? notify::Status::kPending : notify::Status::kNotConfigured;
-  const store::ScreeningRow row = store->create_screening(s, initial);
+  // The photo is committed with its screening (one transaction; any instance serves it).
+  const store::Blob photo{s.image_sha256, format_mime(sniff_format(as_bytes(bytes))), bytes};
+  const store::ScreeningRow row = store->create_screening(s, initial, photo);
   if (initial == notify::Status::kPending) sender->wake();
   res.set_header("Location", "/api/v1/screenings/" + std::to_string(row.id));
   send_json(res, 201, screening_json(row));
@@ -194,10 +193,16 @@ fs::path Server::Impl::image_path(const store::ScreeningRow& row) const {
   return images_dir / (row.image_sha256 + "." + image_extension(row.image_format));
 }
 
+// The photo from the database; the image file of databases written before photos moved there.
+std::optional<std::string> Server::Impl::photo_bytes(const store::ScreeningRow& row) {
+  if (auto blob = store->get_blob(row.image_sha256)) return std::move(blob->bytes);
+  return read_file(image_path(row));
+}
+
 void Server::Impl::get_image(const Request& req, Response& res) {
   const auto row = find(req, res);
   if (!row) return;
-  auto bytes = read_file(image_path(*row));
+  auto bytes = photo_bytes(*row);
   if (!bytes) {
     send_error(res, 404, "not_found", "image file missing");
     return;
@@ -210,10 +215,11 @@ void Server::Impl::get_image(const Request& req, Response& res) {
 void Server::Impl::get_heatmap(const Request& req, Response& res) {
   const auto row = find(req, res);
   if (!row) return;
-  const fs::path cache = images_dir / (row->image_sha256 + ".heatmap-" + row->label + ".png");
-  auto png = read_file(cache);
+  std::optional<std::string> png;
+  if (auto cached = store->get_heatmap(row->image_sha256, row->label))
+    png = std::move(cached->bytes);
   if (!png) {
-    const auto bytes = read_file(image_path(*row));
+    const auto bytes = photo_bytes(*row);
     const auto cls = class_from_code(row->label);
     if (!bytes || !cls) {
       send_error(res, 404, "not_found", "image file missing");
@@ -224,8 +230,9 @@ void Server::Impl::get_heatmap(const Request& req, Response& res) {
       const auto hold = gate.hold();
       out = screener->heatmap_png(as_bytes(*bytes), *cls);
     }
-    write_file_atomic(cache, out);
     png = std::string(out.begin(), out.end());
+    store->put_heatmap(row->image_sha256, row->label,
+                       store::Blob{sha256_hex(out), "image/png", *png});
   }
   res.set_header("Cache-Control", "private, max-age=86400");
   res.set_content(std::move(*png), "image/png");

@@ -46,6 +46,7 @@ Server::Impl::Impl(ServerConfig c, std::shared_ptr<const Screener> s,
       gate(std::clamp(
           cfg.threads > 0 ? cfg.threads : static_cast<int>(std::thread::hardware_concurrency()), 1,
           1024)),
+      sessions(store),
       allowed_hosts(cfg.allowed_hosts) {
   if (!screener || !store) throw std::invalid_argument("server needs a screener and a store");
   fs::create_directories(images_dir);

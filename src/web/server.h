@@ -3,9 +3,11 @@
 // Contracts:
 //  - POST /api/v1/screenings screens the upload BEFORE writing anything; invalid input
 //    (any field error, unsupported or broken image) stores nothing. A valid upload is stored
-//    as <data_dir>/images/<sha256>.<ext> (atomic temp + rename) BEFORE the database
-//    transaction, so a row never points to a missing image (an image without a row is
-//    harmless and deduplicated by its hash).
+//    in the database's blob table (keyed by its SHA-256) in the SAME transaction as its
+//    screening, so there is never a row without its photo nor a photo without its row, and
+//    every instance on the database can serve it. Heatmaps are cached there too; photos of
+//    older databases are still read from <data_dir>/images/<sha256>.<ext>.
+//  - Login sessions live in the database (hash of the cookie), surviving restarts.
 //  - Connections are served by a pool of threads; at most `threads` (default: the cores)
 //    screenings or heatmaps run at once.
 //  - stop() (any thread, e.g. a signal watcher) stops accepting connections; run() returns

@@ -102,6 +102,7 @@ struct Server::Impl {
   bool list_filter(const Request& req, store::ListFilter& filter, Response& res) const;
   void result_page(const Request& req, Response& res);
   std::filesystem::path image_path(const store::ScreeningRow& row) const;
+  std::optional<std::string> photo_bytes(const store::ScreeningRow& row);
   void get_image(const Request& req, Response& res);
   void get_heatmap(const Request& req, Response& res);
 

@@ -1,32 +1,27 @@
 #include "web/sessions.h"
 
+#include "store/store.h"
 #include "web/files.h"
 
 namespace skinscan::web {
+namespace {
+
+std::string key_of(const std::string& id) {
+  return sha256_hex(std::span(reinterpret_cast<const std::uint8_t*>(id.data()), id.size()));
+}
+
+}  // namespace
 
 std::string SessionTable::create() {
   const std::string id = random_hex(32);
-  std::lock_guard lock(mu_);
-  const auto now = Clock::now();
-  std::erase_if(expiry_, [&](const auto& kv) { return kv.second < now; });
-  expiry_[id] = now + kLifetime;
+  store_->create_session(key_of(id), Clock::now() + kLifetime);
   return id;
 }
 
 bool SessionTable::valid(const std::string& id) {
-  std::lock_guard lock(mu_);
-  const auto s = expiry_.find(id);
-  if (s == expiry_.end()) return false;
-  if (s->second < Clock::now()) {
-    expiry_.erase(s);
-    return false;
-  }
-  return true;
+  return store_->session_valid(key_of(id), Clock::now());
 }
 
-void SessionTable::remove(const std::string& id) {
-  std::lock_guard lock(mu_);
-  expiry_.erase(id);
-}
+void SessionTable::remove(const std::string& id) { store_->delete_session(key_of(id)); }
 
 }  // namespace skinscan::web

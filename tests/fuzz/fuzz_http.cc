@@ -77,7 +77,7 @@ skinscan::web::Server& server() {
     cfg.data_dir = (dir / "data").string();
     cfg.web_root = (dir / "web").string();
     cfg.rate_limit = 0;
-    auto st = std::make_shared<skinscan::store::Store>(cfg.db);
+    std::shared_ptr<skinscan::store::Store> st = skinscan::store::open_store(cfg.db);
     return std::make_unique<skinscan::web::Server>(cfg, std::make_shared<PixelScreener>(), st,
                                                    skinscan::notify::TwilioConfig{});
   }();

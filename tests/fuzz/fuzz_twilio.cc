@@ -14,7 +14,7 @@
 
 #include "notify/signature.h"
 #include "notify/status_callback.h"
-#include "store/store.h"
+#include "store/sqlite_store.h"
 
 namespace {
 
@@ -32,7 +32,7 @@ skinscan::store::Store& store() {
     std::filesystem::create_directories(d);
     return d;
   }();
-  static skinscan::store::Store s((dir / "fuzz.db").string());
+  static skinscan::store::SqliteStore s((dir / "fuzz.db").string());
   return s;
 }
 

@@ -20,7 +20,7 @@
 
 #include "eventually.h"
 #include "fake_twilio.h"
-#include "store/store.h"
+#include "store/sqlite_store.h"
 #include "support/paths.h"
 
 extern char** environ;
@@ -109,7 +109,7 @@ TEST(CrashRecovery, KilledSenderLosesNothingAndSendsEachMessageOnce) {
   const auto log = dir / "sender.log";
   std::size_t rows = 0;
   {
-    store::Store store(db);
+    store::SqliteStore store(db);
     for (int i = 0; i < 3; ++i)
       rows += store.create_screening(screening(i), Status::kPending).notifications.size();
     // Written while the server had no Twilio credentials.
@@ -119,10 +119,12 @@ TEST(CrashRecovery, KilledSenderLosesNothingAndSendsEachMessageOnce) {
 
   FakeTwilio fake(kSid, kToken, kFrom);
   const std::vector<std::string> env{
-      "TWILIO_ACCOUNT_SID=" + kSid,         "TWILIO_AUTH_TOKEN=" + kToken,
-      "TWILIO_WHATSAPP_FROM=" + kFrom,      "TWILIO_API_BASE=" + fake.base_url(),
-      "SKINSCAN_NOTIFY_TIMEOUT_S=300",      "SKINSCAN_NOTIFY_INITIAL_BACKOFF_MS=20",
-      "SKINSCAN_NOTIFY_MAX_BACKOFF_MS=100", "SKINSCAN_NOTIFY_POLL_MS=50"};
+      "TWILIO_ACCOUNT_SID=" + kSid, "TWILIO_AUTH_TOKEN=" + kToken, "TWILIO_WHATSAPP_FROM=" + kFrom,
+      "TWILIO_API_BASE=" + fake.base_url(),
+      // A killed sender's rows are reclaimed when their lease ends: 4 s after the claim.
+      "SKINSCAN_NOTIFY_TIMEOUT_S=2", "SKINSCAN_NOTIFY_LEASE_S=4",
+      "SKINSCAN_NOTIFY_INITIAL_BACKOFF_MS=20", "SKINSCAN_NOTIFY_MAX_BACKOFF_MS=100",
+      "SKINSCAN_NOTIFY_POLL_MS=50"};
   const std::vector<std::string> args{"notify", "send", "--db", db};
 
   // 1. Twilio hangs on the first request: kill the sender with that request in flight.
@@ -134,7 +136,7 @@ TEST(CrashRecovery, KilledSenderLosesNothingAndSendsEachMessageOnce) {
     EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
   }
   {
-    store::Store store(db);
+    store::SqliteStore store(db);
     EXPECT_FALSE(store.list_notifications(Status::kSending).empty()) << "rows left in flight";
     EXPECT_TRUE(store.list_notifications(Status::kNotConfigured).empty())
         << "activated at start because credentials are set";
@@ -155,7 +157,7 @@ TEST(CrashRecovery, KilledSenderLosesNothingAndSendsEachMessageOnce) {
   fake.set_mode(FakeMode::kAccept);
   {
     Child sender(bin, args, env, log);
-    store::Store store(db);
+    store::SqliteStore store(db);
     ASSERT_TRUE(eventually([&] {
       return store.list_notifications(Status::kQueued).size() == rows;
     })) << "sender log: "
@@ -173,7 +175,7 @@ TEST(CrashRecovery, KilledSenderLosesNothingAndSendsEachMessageOnce) {
   for (const auto& r : fake.requests()) {
     if (r.answered == 201) fake_sids.insert(r.sid);
   }
-  store::Store store(db);
+  store::SqliteStore store(db);
   std::set<std::string> db_sids;
   for (const auto& n : store.list_notifications(std::nullopt)) {
     EXPECT_EQ(n.status, Status::kQueued);
@@ -199,10 +201,10 @@ TEST(NotifyCli, ListAndResend) {
   const std::string db = (dir / "cli.db").string();
   std::int64_t id = 0;
   {
-    store::Store store(db);
+    store::SqliteStore store(db);
     id = store.create_screening(screening(1), Status::kPending).id;
     store.create_screening(screening(2), Status::kNotConfigured);
-    auto claimed = store.claim_due(Clock::now(), 10, false);
+    auto claimed = store.claim_due(Clock::now(), 10, std::chrono::minutes(1));
     ASSERT_EQ(claimed.size(), 2u);
     store.mark_failed(claimed[0].id, "21211", "Twilio 400: invalid To");
     store.mark_failed(claimed[1].id, "21211", "Twilio 400: invalid To");

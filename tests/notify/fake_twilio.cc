@@ -118,6 +118,7 @@ void FakeTwilio::violation(httplib::Response& res, int http, int code, const std
 }
 
 void FakeTwilio::handle(const httplib::Request& req, httplib::Response& res) {
+  if (delay.count() > 0) std::this_thread::sleep_for(delay);
   std::unique_lock lock(mu_);
   FakeRequest rec;
   rec.path = req.path;

@@ -7,6 +7,7 @@
 // 429 with Retry-After, 400 with code 21211, or a hang until released or stopped.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -48,6 +49,9 @@ class FakeTwilio {
   void expect_status_callback(std::string url);  // StatusCallback must equal it
   void release_hangs();
   int retry_after_seconds = 1;
+  // Each request waits this long before it is looked at (a slow Twilio), so a test can kill
+  // a sender while requests are in flight. Set before requests arrive.
+  std::chrono::milliseconds delay{0};
 
   std::vector<FakeRequest> requests() const;
   std::vector<std::string> violations() const;

@@ -54,14 +54,16 @@ bool MemoryOutbox::settled() const {
 }
 
 std::vector<OutboxMessage> MemoryOutbox::claim_due(Clock::time_point now, int limit,
-                                                   bool include_in_flight) {
+                                                   std::chrono::milliseconds lease) {
   std::lock_guard lock(mu_);
   std::vector<OutboxMessage> out;
   for (auto& r : rows_) {
     if (static_cast<int>(out.size()) >= limit) break;
-    const bool due = r.status == Status::kPending && r.next_attempt <= now;
-    if (due || (include_in_flight && r.status == Status::kSending)) {
+    const bool due =
+        (r.status == Status::kPending || r.status == Status::kSending) && r.next_attempt <= now;
+    if (due) {
       r.status = Status::kSending;
+      r.next_attempt = now + lease;
       ++r.msg.attempts;
       out.push_back(r.msg);
     }
@@ -73,7 +75,10 @@ std::optional<Clock::time_point> MemoryOutbox::next_due() {
   std::lock_guard lock(mu_);
   std::optional<Clock::time_point> due;
   for (const auto& r : rows_) {
-    if (r.status == Status::kPending && (!due || r.next_attempt < *due)) due = r.next_attempt;
+    if ((r.status == Status::kPending || r.status == Status::kSending) &&
+        (!due || r.next_attempt < *due)) {
+      due = r.next_attempt;
+    }
   }
   return due;
 }

@@ -14,7 +14,7 @@ namespace skinscan::notify::testing {
 struct MemoryRow {
   OutboxMessage msg;
   Status status = Status::kPending;
-  Clock::time_point next_attempt{};
+  Clock::time_point next_attempt{};  // while sending: the end of the lease
   std::string sid, error_code, error_message;
 };
 
@@ -37,7 +37,7 @@ class MemoryOutbox final : public Outbox {
   bool settled() const;
 
   std::vector<OutboxMessage> claim_due(Clock::time_point now, int limit,
-                                       bool include_in_flight) override;
+                                       std::chrono::milliseconds lease) override;
   std::optional<Clock::time_point> next_due() override;
   void mark_accepted(std::int64_t id, const std::string& sid, Status status) override;
   void mark_retry(std::int64_t id, Clock::time_point next_attempt,

@@ -1,12 +1,15 @@
 // The sender against the Twilio fake on 127.0.0.1: exact form fields to both recipients
 // (free-form and template), retries with backoff and Retry-After, timeouts, permanent
 // failures with Twilio's code, deadline exhaustion, secrets kept out of errors and logs,
-// not_configured rows, in-flight rows reclaimed at start.
+// not_configured rows, in-flight rows reclaimed when their lease ends.
 #include "notify/sender.h"
 
 #include <gtest/gtest.h>
+
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
+#include <memory>
+#include <vector>
 
 #include <cstdlib>
 #include <sstream>
@@ -275,7 +278,7 @@ TEST_F(SenderTest, NotConfiguredRowsWaitThenSendOnceConfigured) {
   {
     Sender idle(outbox_, TwilioConfig{}, fast());
     idle.start();  // nothing to do without credentials
-    EXPECT_EQ(idle.run_once(true), 0);
+    EXPECT_EQ(idle.run_once(), 0);
   }
   for (const auto& row : outbox_.rows()) EXPECT_EQ(row.status, Status::kNotConfigured);
   EXPECT_TRUE(fake_.requests().empty());
@@ -300,14 +303,37 @@ TEST_F(SenderTest, NotConfiguredRowsCanExpireInstead) {
   EXPECT_TRUE(fake_.requests().empty());
 }
 
-TEST_F(SenderTest, InFlightRowsOfACrashedSenderAreReclaimedAtStart) {
+TEST_F(SenderTest, InFlightRowsOfACrashedSenderAreReclaimedWhenTheLeaseEnds) {
   outbox_.add_screening(report(), "+14155550100", "+14155550101");
-  ASSERT_EQ(outbox_.claim_due(Clock::now(), 10, false).size(), 2u);  // then "crash"
+  // A sender claims with a lease that has already ended, then "crashes".
+  ASSERT_EQ(outbox_.claim_due(Clock::now(), 10, 0ms).size(), 2u);
   Sender sender(outbox_, config(), fast());
   ASSERT_TRUE(run(sender));
   EXPECT_EQ(outbox_.row(1).status, Status::kQueued);
   EXPECT_EQ(outbox_.row(1).msg.attempts, 2);
   EXPECT_EQ(fake_.accepted(), 2);
+}
+
+TEST_F(SenderTest, FourSendersOnOneOutboxSendEachMessageOnce) {
+  for (int i = 0; i < 25; ++i) {
+    outbox_.add_screening(report(), "+1415555" + std::to_string(1000 + i),
+                          "+1415555" + std::to_string(2000 + i));
+  }
+  fake_.delay = 5ms;  // requests overlap across senders
+  {
+    std::vector<std::unique_ptr<Sender>> senders;
+    for (int i = 0; i < 4; ++i) {
+      auto opt = fast();
+      opt.batch = 3;
+      senders.push_back(std::make_unique<Sender>(outbox_, config(), opt));
+    }
+    for (auto& s : senders) s->start();
+    ASSERT_TRUE(eventually([&] { return outbox_.settled(); }));
+  }
+  EXPECT_EQ(fake_.accepted(), 50);
+  const auto per_message = fake_.accepted_per_message();
+  EXPECT_EQ(per_message.size(), 50u);
+  for (const auto& [key, n] : per_message) EXPECT_EQ(n, 1) << key;
 }
 
 TEST_F(SenderTest, WakeSendsNewRowsWithoutWaitingForThePoll) {

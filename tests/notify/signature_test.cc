@@ -70,7 +70,7 @@ class StatusCallback : public ::testing::Test {
     Report r;
     r.reference = "SS-000001";
     outbox_.add_screening(r, "+14155550100", "+14155550101");
-    outbox_.claim_due(Clock::now(), 10, false);
+    outbox_.claim_due(Clock::now(), 10, std::chrono::minutes(1));
     outbox_.mark_accepted(1, "SM00000000000000000000000000000001", Status::kQueued);
     outbox_.mark_accepted(2, "SM00000000000000000000000000000002", Status::kQueued);
   }

@@ -10,7 +10,7 @@
 #include "fake_twilio.h"
 #include "notify/sender.h"
 #include "notify/status_callback.h"
-#include "store/store.h"
+#include "store/sqlite_store.h"
 #include "support/paths.h"
 
 namespace skinscan::notify {
@@ -78,7 +78,7 @@ class StoreOutbox : public ::testing::Test {
   }
 
   skinscan::testing::TempDir dir_{"notify_store"};
-  store::Store store_{(dir_ / "skinscan.db").string()};
+  store::SqliteStore store_{(dir_ / "skinscan.db").string()};
   FakeTwilio fake_{kSid, kToken, kFrom};
 };
 

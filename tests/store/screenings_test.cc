@@ -1,11 +1,12 @@
 // Screenings: create/get round trip, all-or-nothing writes, listing, search, restart,
-// concurrency -- against a real SQLite file.
+// concurrency -- against a real SQLite file and a real PostgreSQL server.
 #include <gtest/gtest.h>
 
 #include <regex>
 #include <set>
 #include <thread>
 
+#include "store/backend.h"
 #include "store/sample.h"
 #include "store/store.h"
 #include "support/paths.h"
@@ -15,17 +16,18 @@ namespace {
 
 using notify::Recipient;
 using notify::Status;
-using testing::raw_count;
-using testing::raw_sql;
 using testing::sample;
+
+class Screenings : public testing::BackendTest {};
+SKINSCAN_STORE_BACKENDS(Screenings);
 
 const std::regex kIsoUtc(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)");
 
 // A photo that is not a lesion is kept for audit but nothing is ever sent about it; and a
 // referral is never stored as "No disease" (issue 11).
-TEST(Screenings, NotALesionGetsNoNotificationsAndReferralsAreNeverNoDisease) {
-  skinscan::testing::TempDir dir("store_not_lesion");
-  Store store((dir / "s.db").string());
+TEST_P(Screenings, NotALesionGetsNoNotificationsAndReferralsAreNeverNoDisease) {
+  const auto store_ptr = open();
+  Store& store = *store_ptr;
   auto in = sample();
   in.decision = "not_a_lesion";
   in.finding = "Not a skin-lesion photo \u2014 please retake the photo";
@@ -33,17 +35,22 @@ TEST(Screenings, NotALesionGetsNoNotificationsAndReferralsAreNeverNoDisease) {
   EXPECT_TRUE(made.notifications.empty());
   EXPECT_TRUE(store.get_screening(made.id)->notifications.empty());
   EXPECT_TRUE(store.list_notifications(std::nullopt).empty());
-  EXPECT_TRUE(store.claim_due(notify::Clock::now() + std::chrono::hours(1), 10, true).empty());
   auto bad = sample();
   bad.decision = "no_disease";
   bad.refer = true;
   EXPECT_THROW(store.create_screening(bad, Status::kPending), StoreError);
   EXPECT_EQ(store.list_screenings("", 1).total, 1);
+  // The history filters and the reference search.
+  const auto other = store.create_screening(sample(), Status::kPending);
+  EXPECT_EQ(store.list_screenings("", 1, 20, {"not_a_lesion", std::nullopt}).total, 1);
+  EXPECT_EQ(store.list_screenings("", 1, 20, {"", true}).total, 0);
+  EXPECT_EQ(store.list_screenings("", 1, 20, {"", false}).total, 2);
+  EXPECT_EQ(store.list_screenings("SS-" + std::to_string(other.id), 1).items.at(0).id, other.id);
 }
 
-TEST(Screenings, CreateAndGetRoundTripKeepsEveryFieldAndUnicodeNames) {
-  skinscan::testing::TempDir dir("store_roundtrip");
-  Store store((dir / "s.db").string());
+TEST_P(Screenings, CreateAndGetRoundTripKeepsEveryFieldAndUnicodeNames) {
+  const auto store_ptr = open();
+  Store& store = *store_ptr;
   auto in = sample("Zoë Ñúñez-O'Brien 😀👩🏽‍⚕️", "+14155550123");
   in.doctor_name = "李医生 Доктор";
   in.refer = true;
@@ -95,9 +102,9 @@ TEST(Screenings, CreateAndGetRoundTripKeepsEveryFieldAndUnicodeNames) {
   EXPECT_FALSE(store.get_screening(made.id + 1000).has_value());
 }
 
-TEST(Screenings, NotConfiguredRowsHaveNoNextAttempt) {
-  skinscan::testing::TempDir dir("store_notconf");
-  Store store((dir / "s.db").string());
+TEST_P(Screenings, NotConfiguredRowsHaveNoNextAttempt) {
+  const auto store_ptr = open();
+  Store& store = *store_ptr;
   const auto made = store.create_screening(sample(), Status::kNotConfigured);
   for (const auto& n : made.notifications) {
     EXPECT_EQ(n.status, Status::kNotConfigured);
@@ -105,15 +112,21 @@ TEST(Screenings, NotConfiguredRowsHaveNoNextAttempt) {
   }
 }
 
-TEST(Screenings, FailureInsideTheTransactionLeavesNothing) {
-  skinscan::testing::TempDir dir("store_rollback");
-  const auto path = (dir / "s.db").string();
-  Store store(path);
+TEST_P(Screenings, FailureInsideTheTransactionLeavesNothing) {
+  const auto path = db();
+  const auto store_ptr = open();
+  Store& store = *store_ptr;
   // Another connection installs a trigger that rejects the LAST insert of the transaction
   // (the doctor's notification row), after the screening and patient rows were written.
-  raw_sql(path,
-          "CREATE TRIGGER reject_doctor BEFORE INSERT ON notifications"
-          " WHEN NEW.recipient = 'doctor' BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  if (pg()) {
+    raw("CREATE FUNCTION reject() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$;"
+        " CREATE TRIGGER reject_doctor BEFORE INSERT ON notifications FOR EACH ROW"
+        " WHEN (NEW.recipient = 'doctor') EXECUTE FUNCTION reject()");
+  } else {
+    raw("CREATE TRIGGER reject_doctor BEFORE INSERT ON notifications"
+        " WHEN NEW.recipient = 'doctor' BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  }
   try {
     store.create_screening(sample(), Status::kPending);
     FAIL() << "expected StoreError";
@@ -121,22 +134,22 @@ TEST(Screenings, FailureInsideTheTransactionLeavesNothing) {
     EXPECT_NE(std::string(e.what()).find("injected failure"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
   }
-  EXPECT_EQ(raw_count(path, "screenings"), 0);
-  EXPECT_EQ(raw_count(path, "notifications"), 0);
+  EXPECT_EQ(count("screenings"), 0);
+  EXPECT_EQ(count("notifications"), 0);
   EXPECT_EQ(store.list_screenings("", 1).total, 0);
 
   // The connection is usable afterwards (no transaction left open).
-  raw_sql(path, "DROP TRIGGER reject_doctor");
+  raw(pg() ? "DROP TRIGGER reject_doctor ON notifications" : "DROP TRIGGER reject_doctor");
   const auto ok = store.create_screening(sample(), Status::kPending);
   EXPECT_EQ(ok.notifications.size(), 2u);
-  EXPECT_EQ(raw_count(path, "screenings"), 1);
-  EXPECT_EQ(raw_count(path, "notifications"), 2);
+  EXPECT_EQ(count("screenings"), 1);
+  EXPECT_EQ(count("notifications"), 2);
 }
 
-TEST(Screenings, InvalidInputIsRefusedByFieldAndStoresNothing) {
-  skinscan::testing::TempDir dir("store_invalid");
-  const auto path = (dir / "s.db").string();
-  Store store(path);
+TEST_P(Screenings, InvalidInputIsRefusedByFieldAndStoresNothing) {
+  const auto path = db();
+  const auto store_ptr = open();
+  Store& store = *store_ptr;
   struct Case {
     std::string field;
     void (*mutate)(NewScreening&);
@@ -170,13 +183,13 @@ TEST(Screenings, InvalidInputIsRefusedByFieldAndStoresNothing) {
   s.result_json = "{not json";
   EXPECT_THROW(store.create_screening(s, Status::kPending), StoreError);
   EXPECT_THROW(store.create_screening(sample(), Status::kSent), StoreError);
-  EXPECT_EQ(raw_count(path, "screenings"), 0);
-  EXPECT_EQ(raw_count(path, "notifications"), 0);
+  EXPECT_EQ(count("screenings"), 0);
+  EXPECT_EQ(count("notifications"), 0);
 }
 
-TEST(Screenings, ProbabilitiesOffByFloatRoundingAreClamped) {
-  skinscan::testing::TempDir dir("store_clamp");
-  Store store((dir / "s.db").string());
+TEST_P(Screenings, ProbabilitiesOffByFloatRoundingAreClamped) {
+  const auto store_ptr = open();
+  Store& store = *store_ptr;
   auto s = sample();
   s.confidence = 1.0000001;
   s.malignancy_risk = -0.0000001;
@@ -185,9 +198,9 @@ TEST(Screenings, ProbabilitiesOffByFloatRoundingAreClamped) {
   EXPECT_EQ(row.malignancy_risk, 0.0);
 }
 
-TEST(Screenings, ErrorsNeverEchoThePhoneNumber) {
-  skinscan::testing::TempDir dir("store_noecho");
-  Store store((dir / "s.db").string());
+TEST_P(Screenings, ErrorsNeverEchoThePhoneNumber) {
+  const auto store_ptr = open();
+  Store& store = *store_ptr;
   auto s = sample();
   s.patient_phone = "+1415555012x";
   try {
@@ -198,9 +211,9 @@ TEST(Screenings, ErrorsNeverEchoThePhoneNumber) {
   }
 }
 
-TEST(Screenings, ListsNewestFirstWithPagesAndTotals) {
-  skinscan::testing::TempDir dir("store_list");
-  Store store((dir / "s.db").string());
+TEST_P(Screenings, ListsNewestFirstWithPagesAndTotals) {
+  const auto store_ptr = open();
+  Store& store = *store_ptr;
   std::vector<std::int64_t> ids;
   for (int i = 0; i < 45; ++i) {
     ids.push_back(
@@ -243,9 +256,9 @@ std::vector<std::string> names_of(const Page& page) {
   return out;
 }
 
-TEST(Screenings, SearchesNamesCaseInsensitivelyInAnyScript) {
-  skinscan::testing::TempDir dir("store_search");
-  Store store((dir / "s.db").string());
+TEST_P(Screenings, SearchesNamesCaseInsensitivelyInAnyScript) {
+  const auto store_ptr = open();
+  Store& store = *store_ptr;
   for (const auto* name : {"Ann Smith", "JOANNA Kowalska", "Bob Stone", "Ánna Lúcia",
                            "ЖАННА Петрова", "李小龙", "Émile Zoë 😀", "Σωκράτης", "100% _real_"}) {
     store.create_screening(sample(name), Status::kPending);
@@ -268,9 +281,9 @@ TEST(Screenings, SearchesNamesCaseInsensitivelyInAnyScript) {
   EXPECT_EQ(store.list_screenings("ann", 1).total, 2);
 }
 
-TEST(Screenings, SearchesPhoneDigits) {
-  skinscan::testing::TempDir dir("store_phone");
-  Store store((dir / "s.db").string());
+TEST_P(Screenings, SearchesPhoneDigits) {
+  const auto store_ptr = open();
+  Store& store = *store_ptr;
   store.create_screening(sample("A", "+14155550123"), Status::kPending);
   store.create_screening(sample("B", "+447700900123"), Status::kPending);
   store.create_screening(sample("C", "+4915112345678"), Status::kPending);
@@ -286,16 +299,17 @@ TEST(Screenings, SearchesPhoneDigits) {
   EXPECT_EQ(store.list_screenings("7700900123", 1).total, 1);
 }
 
-TEST(Screenings, ReopeningTheFileKeepsHistory) {
-  skinscan::testing::TempDir dir("store_reopen");
-  const auto path = (dir / "s.db").string();
+TEST_P(Screenings, ReopeningTheFileKeepsHistory) {
+  const auto path = db();
   std::int64_t id = 0;
   {
-    Store store(path);
+    const auto store_ptr = open();
+    Store& store = *store_ptr;
     id = store.create_screening(sample("Persisted Person 😀"), Status::kNotConfigured).id;
     store.create_screening(sample("Second"), Status::kPending);
   }
-  Store again(path);
+  const auto again_ptr = open();
+  Store& again = *again_ptr;
   const auto row = again.get_screening(id);
   ASSERT_TRUE(row.has_value());
   EXPECT_EQ(row->patient_name, "Persisted Person 😀");
@@ -306,22 +320,22 @@ TEST(Screenings, ReopeningTheFileKeepsHistory) {
   EXPECT_GT(next.id, id);
 }
 
-TEST(Screenings, IdsAreNeverReusedAfterDeletion) {
-  skinscan::testing::TempDir dir("store_noreuse");
-  const auto path = (dir / "s.db").string();
-  Store store(path);
+TEST_P(Screenings, IdsAreNeverReusedAfterDeletion) {
+  const auto path = db();
+  const auto store_ptr = open();
+  Store& store = *store_ptr;
   const auto a = store.create_screening(sample(), Status::kPending);
-  raw_sql(path,
-          "PRAGMA foreign_keys = ON; DELETE FROM screenings WHERE id = " + std::to_string(a.id));
-  EXPECT_EQ(raw_count(path, "notifications"), 0);  // ON DELETE CASCADE
+  raw(std::string(pg() ? "" : "PRAGMA foreign_keys = ON; ") +
+      "DELETE FROM screenings WHERE id = " + std::to_string(a.id));
+  EXPECT_EQ(count("notifications"), 0);  // ON DELETE CASCADE
   const auto b = store.create_screening(sample(), Status::kPending);
   EXPECT_NE(b.reference, a.reference);
 }
 
-TEST(Screenings, ConcurrentCreatesFromEightThreadsAreAllStored) {
-  skinscan::testing::TempDir dir("store_threads");
-  const auto path = (dir / "s.db").string();
-  Store store(path);
+TEST_P(Screenings, ConcurrentCreatesFromEightThreadsAreAllStored) {
+  const auto path = db();
+  const auto store_ptr = open();
+  Store& store = *store_ptr;
   constexpr int kThreads = 8, kEach = 25;
   std::vector<std::vector<std::int64_t>> ids(kThreads);
   std::vector<std::thread> threads;
@@ -341,14 +355,14 @@ TEST(Screenings, ConcurrentCreatesFromEightThreadsAreAllStored) {
   for (const auto& v : ids) unique.insert(v.begin(), v.end());
   EXPECT_EQ(unique.size(), static_cast<std::size_t>(kThreads * kEach));
   EXPECT_EQ(store.list_screenings("", 1).total, kThreads * kEach);
-  EXPECT_EQ(raw_count(path, "notifications"), 2 * kThreads * kEach);
+  EXPECT_EQ(count("notifications"), 2 * kThreads * kEach);
   EXPECT_EQ(store.list_screenings("t3-", 1).total, kEach);
 }
 
-TEST(Screenings, ConcurrentCreatesFromTwoConnectionsAreAllStored) {
-  skinscan::testing::TempDir dir("store_twoconn");
-  const auto path = (dir / "s.db").string();
-  Store a(path), b(path);
+TEST_P(Screenings, ConcurrentCreatesFromTwoConnectionsAreAllStored) {
+  const auto path = db();
+  const auto a_ptr = open(), b_ptr = open();
+  Store &a = *a_ptr, &b = *b_ptr;
   constexpr int kEach = 40;
   std::thread ta([&] {
     for (int i = 0; i < kEach; ++i) a.create_screening(sample("A"), Status::kPending);
@@ -362,9 +376,9 @@ TEST(Screenings, ConcurrentCreatesFromTwoConnectionsAreAllStored) {
   EXPECT_EQ(b.list_screenings("b", 1).total, kEach);
 }
 
-TEST(Screenings, CountsByDecisionAndStatus) {
-  skinscan::testing::TempDir dir("store_counts");
-  Store store((dir / "s.db").string());
+TEST_P(Screenings, CountsByDecisionAndStatus) {
+  const auto store_ptr = open();
+  Store& store = *store_ptr;
   auto s = sample();
   store.create_screening(s, Status::kPending);
   store.create_screening(s, Status::kPending);

@@ -103,7 +103,7 @@ TEST(WebServer, HappyPathStoresEverything) {
 
   // Stored: one row, the image under its hash, and the same object when read back.
   EXPECT_EQ(s.rows(), 1);
-  EXPECT_EQ(read_bytes(s.images_dir() / (sha_of(jpeg) + ".jpg")), jpeg);
+  EXPECT_EQ(s.store().get_blob(sha_of(jpeg)).value_or(store::Blob{}).bytes, jpeg);
   const auto got = c.Get("/api/v1/screenings/1");
   ASSERT_TRUE(got);
   EXPECT_EQ(got->status, 200);

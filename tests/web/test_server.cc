@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "web/engine_screener.h"
 
@@ -58,7 +59,8 @@ TestServer::TestServer(const fs::path& dir, ServerConfig cfg, notify::TwilioConf
   cfg.data_dir = (dir / "data").string();
   cfg.model = (skinscan::testing::source_dir() / "models" / "default").string();
   cfg.web_root = (dir / "web").string();
-  store_ = std::make_shared<store::Store>(cfg.db);
+  db_path_ = cfg.db;
+  store_ = store::open_store(cfg.db);
   server_ = std::make_unique<Server>(cfg, shared_screener(), store_, std::move(twilio));
   port_ = server_->bind();
   thread_ = std::thread([this] { server_->run(); });
@@ -79,12 +81,18 @@ httplib::Client TestServer::client() const {
 std::int64_t TestServer::rows() { return store_->list_screenings("", 1).total; }
 
 std::size_t TestServer::image_files() {
+  // Photos and overlays are blobs in the database (content-addressed).
+  sqlite3* db = nullptr;
   std::size_t n = 0;
-  if (!fs::exists(images_dir())) return 0;
-  for (const auto& e : fs::directory_iterator(images_dir())) {
-    (void)e;
-    ++n;
+  if (sqlite3_open_v2(db_path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM blobs", -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      n = static_cast<std::size_t>(sqlite3_column_int64(st, 0));
+    }
+    sqlite3_finalize(st);
   }
+  sqlite3_close(db);
   return n;
 }
 

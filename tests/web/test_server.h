@@ -36,11 +36,12 @@ class TestServer {
   store::Store& store() { return *store_; }
   std::filesystem::path images_dir() const { return dir_ / "data" / "images"; }
   std::int64_t rows();        // screenings in the database
-  std::size_t image_files();  // files in the image folder
+  std::size_t image_files();  // stored photos and heatmaps (blobs in the database)
 
  private:
   std::filesystem::path dir_;
   std::shared_ptr<store::Store> store_;
+  std::string db_path_;
   std::unique_ptr<Server> server_;
   std::thread thread_;
   int port_ = 0;

@@ -3,7 +3,7 @@
 
 #include "store/screening_rows.h"
 #include "store/sqlite_db.h"
-#include "store/store.h"
+#include "store/sqlite_store.h"
 #include "store/time_text.h"
 
 namespace skinscan::store {
@@ -39,16 +39,18 @@ int changes(const DbRef& ref) { return sqlite3_changes(ref.db); }
 
 }  // namespace
 
-std::vector<notify::OutboxMessage> Store::claim_due(notify::Clock::time_point now, int limit,
-                                                    bool include_in_flight) {
+std::vector<notify::OutboxMessage> SqliteStore::claim_due(notify::Clock::time_point now, int limit,
+                                                          std::chrono::milliseconds lease) {
   std::vector<notify::OutboxMessage> out;
   if (limit <= 0) return out;
   const std::int64_t now_ms = to_unix_ms(now);
   std::lock_guard lock(mu_);
   const DbRef ref{db_, &path_};
   Transaction tx(ref, Transaction::Kind::kWrite, "claim due notifications");
-  // Two index searches (status = 'sending'; status = 'pending' AND next_attempt_at <= now)
-  // rather than one OR, which SQLite would answer with a full scan.
+  // Two index searches (status = 'sending' AND lease_until <= now; status = 'pending' AND
+  // next_attempt_at <= now) rather than one OR, which SQLite would answer with a full scan.
+  // The write transaction (BEGIN IMMEDIATE) makes select + update atomic across
+  // connections, so two senders never claim the same row.
   auto select = [&](const char* where_order, int max) {
     Statement due(ref,
                   (std::string("SELECT n.id, n.screening_id, n.recipient, n.to_number,"
@@ -83,9 +85,7 @@ std::vector<notify::OutboxMessage> Store::claim_due(notify::Clock::time_point no
       out.push_back(std::move(m));
     }
   };
-  if (include_in_flight) {
-    select("n.status = 'sending' ORDER BY n.id", limit);
-  }
+  select("n.status = 'sending' AND n.lease_until <= ?1 ORDER BY n.id", limit);
   const int room = limit - static_cast<int>(out.size());
   if (room > 0) {
     select("n.status = 'pending' AND n.next_attempt_at <= ?1 ORDER BY n.next_attempt_at, n.id",
@@ -93,26 +93,29 @@ std::vector<notify::OutboxMessage> Store::claim_due(notify::Clock::time_point no
   }
   Statement claim(ref,
                   "UPDATE notifications SET status = 'sending', attempts = attempts + 1,"
-                  " next_attempt_at = NULL, updated_at = ?2 WHERE id = ?1",
+                  " next_attempt_at = NULL, lease_until = ?3, updated_at = ?2 WHERE id = ?1",
                   "claim due notifications (update)");
   for (const auto& m : out) {
     claim.reset();
-    claim.bind_int(1, m.id).bind_int(2, now_ms).run();
+    claim.bind_int(1, m.id).bind_int(2, now_ms).bind_int(3, now_ms + lease.count()).run();
   }
   tx.commit();
   return out;
 }
 
-std::optional<notify::Clock::time_point> Store::next_due() {
+std::optional<notify::Clock::time_point> SqliteStore::next_due() {
   std::lock_guard lock(mu_);
   Statement st({db_, &path_},
-               "SELECT min(next_attempt_at) FROM notifications WHERE status = 'pending'",
+               "SELECT min(t) FROM ("
+               " SELECT min(next_attempt_at) AS t FROM notifications WHERE status = 'pending'"
+               " UNION ALL"
+               " SELECT min(lease_until) FROM notifications WHERE status = 'sending')",
                "next due notification");
   if (!st.step() || st.is_null(0)) return std::nullopt;
   return from_unix_ms(st.int64(0));
 }
 
-void Store::mark_accepted(std::int64_t id, const std::string& sid, notify::Status status) {
+void SqliteStore::mark_accepted(std::int64_t id, const std::string& sid, notify::Status status) {
   std::lock_guard lock(mu_);
   const DbRef ref{db_, &path_};
   Transaction tx(ref, Transaction::Kind::kWrite, "mark notification accepted");
@@ -123,7 +126,8 @@ void Store::mark_accepted(std::int64_t id, const std::string& sid, notify::Statu
   Statement(ref,
             "UPDATE notifications SET twilio_sid = ?2, status = ?3,"
             " next_attempt_at = CASE WHEN ?3 = 'pending' THEN next_attempt_at END,"
-            " error_code = NULL, error_message = NULL, updated_at = ?4 WHERE id = ?1",
+            " lease_until = NULL, error_code = NULL, error_message = NULL, updated_at = ?4"
+            " WHERE id = ?1",
             "mark notification accepted")
       .bind_int(1, id)
       .bind_opt_text(2, sid)
@@ -133,15 +137,15 @@ void Store::mark_accepted(std::int64_t id, const std::string& sid, notify::Statu
   tx.commit();
 }
 
-void Store::mark_retry(std::int64_t id, notify::Clock::time_point next_attempt,
-                       const std::string& reason) {
+void SqliteStore::mark_retry(std::int64_t id, notify::Clock::time_point next_attempt,
+                             const std::string& reason) {
   std::lock_guard lock(mu_);
   const DbRef ref{db_, &path_};
   // Only a claimed (or still pending) row goes back to pending; one that a callback or an
   // operator moved on meanwhile is left alone.
   Statement(ref,
             "UPDATE notifications SET status = 'pending', next_attempt_at = ?2,"
-            " error_code = NULL, error_message = ?3, updated_at = ?4"
+            " lease_until = NULL, error_code = NULL, error_message = ?3, updated_at = ?4"
             " WHERE id = ?1 AND status IN ('sending', 'pending')",
             "mark notification for retry")
       .bind_int(1, id)
@@ -151,12 +155,13 @@ void Store::mark_retry(std::int64_t id, notify::Clock::time_point next_attempt,
       .run();
 }
 
-void Store::mark_failed(std::int64_t id, const std::string& code, const std::string& message) {
+void SqliteStore::mark_failed(std::int64_t id, const std::string& code,
+                              const std::string& message) {
   std::lock_guard lock(mu_);
   const DbRef ref{db_, &path_};
   Statement(ref,
             "UPDATE notifications SET status = 'failed', next_attempt_at = NULL,"
-            " error_code = ?2, error_message = ?3, updated_at = ?4"
+            " lease_until = NULL, error_code = ?2, error_message = ?3, updated_at = ?4"
             " WHERE id = ?1 AND status NOT IN ('read', 'failed', 'undelivered', 'expired')",
             "mark notification failed")
       .bind_int(1, id)
@@ -166,8 +171,8 @@ void Store::mark_failed(std::int64_t id, const std::string& code, const std::str
       .run();
 }
 
-bool Store::apply_callback(const std::string& sid, notify::Status status,
-                           const std::string& error_code, const std::string& error_message) {
+bool SqliteStore::apply_callback(const std::string& sid, notify::Status status,
+                                 const std::string& error_code, const std::string& error_message) {
   if (sid.empty()) return false;
   std::lock_guard lock(mu_);
   const DbRef ref{db_, &path_};
@@ -176,7 +181,7 @@ bool Store::apply_callback(const std::string& sid, notify::Status status,
   if (!current) return false;
   if (notify::advances(current->status, status)) {
     Statement(ref,
-              "UPDATE notifications SET status = ?2, next_attempt_at = NULL,"
+              "UPDATE notifications SET status = ?2, next_attempt_at = NULL, lease_until = NULL,"
               " error_code = coalesce(?3, error_code), error_message = coalesce(?4, error_message),"
               " updated_at = ?5 WHERE id = ?1",
               "apply status callback")
@@ -191,7 +196,7 @@ bool Store::apply_callback(const std::string& sid, notify::Status status,
   return true;
 }
 
-int Store::activate_unconfigured(bool expire) {
+int SqliteStore::activate_unconfigured(bool expire) {
   std::lock_guard lock(mu_);
   const DbRef ref{db_, &path_};
   const std::int64_t now = now_unix_ms();
@@ -206,14 +211,14 @@ int Store::activate_unconfigured(bool expire) {
   return changes(ref);
 }
 
-int Store::requeue_screening(std::int64_t screening_id) {
+int SqliteStore::requeue_screening(std::int64_t screening_id) {
   std::lock_guard lock(mu_);
   const DbRef ref{db_, &path_};
   const std::int64_t now = now_unix_ms();
   // The old sid is dropped: callbacks about the previous message no longer move this row.
   Statement st(ref,
                "UPDATE notifications SET status = 'pending', attempts = 0, next_attempt_at = ?2,"
-               " delivery_started_at = ?2,"
+               " delivery_started_at = ?2, lease_until = NULL,"
                " twilio_sid = NULL, error_code = NULL, error_message = NULL, updated_at = ?2"
                " WHERE screening_id = ?1",
                "requeue screening notifications");
