@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "data/error.h"
 #include "model/classifier.h"
 #include "model/keras_import.h"
 #include "train/finalize.h"
@@ -79,9 +80,10 @@ void add_calibrate_command(CLI::App& app) {
     const Split split = align_split(load_split(o->split), ds);
     ModelInfo info = model.info();
     if (info.extra.contains("training")) {
-      throw std::invalid_argument(o->model +
-                                  " was trained by SkinScan, which calibrated it on its own "
-                                  "validation split; calibrate is for imported models");
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                            o->model +
+                                " was trained by SkinScan, which calibrated it on its own "
+                                "validation split; calibrate is for imported models");
     }
     // The class prior the prior adjustment can add back: the split's training frequencies,
     // as skinscan train records them.
@@ -96,7 +98,9 @@ void add_calibrate_command(CLI::App& app) {
     info.calibration.temperature = 1;
     const LabelledImages val = load_part(ds, split.indices(Part::kVal), info.input, true);
     const LabelledImages test = load_part(ds, split.indices(Part::kTest), info.input, true);
-    if (val.labels.empty()) throw std::invalid_argument("the split needs validation images");
+    if (val.labels.empty())
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                            "the split needs validation images");
     const Finalized fin = calibrate_and_score(model.net(), info, val, test, o->min_mel_recall);
     info.extra["data"] = {
         {"role", "calibration and scoring only: this model was trained elsewhere"},
@@ -119,7 +123,7 @@ void add_calibrate_command(CLI::App& app) {
     {
       std::ofstream f(tmp);
       f << model_info_json(info).dump(2) << "\n";
-      if (!f) throw std::runtime_error("cannot write " + tmp.string());
+      if (!f) throw skinscan::Error(skinscan::ErrorCode::kIo, "cannot write " + tmp.string());
     }
     fs::rename(tmp, json_path);
     const auto detector = fit_detector(o->model, ds, split, o->percentile);

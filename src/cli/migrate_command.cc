@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "data/error.h"
 #include "store/copy.h"
 #include "store/store.h"
 
@@ -25,9 +26,11 @@ void add_migrate_command(CLI::App& app) {
                   "Photos of a version-1 database: the server's <data-dir>/images");
   cmd->callback([o] {
     const std::string path = o->from.starts_with("sqlite:") ? o->from.substr(7) : o->from;
-    if (store::is_postgresql_url(path)) throw std::runtime_error("--from must be a SQLite file");
+    if (store::is_postgresql_url(path))
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument, "--from must be a SQLite file");
     if (!store::is_postgresql_url(o->to)) {
-      throw std::runtime_error("--to must be a postgresql:// URL");
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                            "--to must be a postgresql:// URL");
     }
     const auto r = store::copy_sqlite_to_postgresql(path, o->to, o->images);
     std::printf(

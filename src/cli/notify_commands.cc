@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "data/error.h"
 #include "data/settings.h"
 #include "notify/sender.h"
 #include "notify/twilio_config.h"
@@ -42,7 +43,7 @@ std::unique_ptr<store::Store> open_store(const Common& c, const Settings& s) {
                              .value_or("skinscan.db");
   if (!store::is_postgresql_url(db) &&
       !std::filesystem::exists(db.starts_with("sqlite:") ? db.substr(7) : db)) {
-    throw std::runtime_error(db + ": database not found");
+    throw skinscan::Error(skinscan::ErrorCode::kNotFound, db + ": database not found");
   }
   return store::open_store(db);
 }
@@ -56,9 +57,10 @@ void list(const Common& c, const std::string& status, bool json) {
   if (!status.empty()) {
     filter = notify::parse_status(status);
     if (!filter) {
-      throw std::runtime_error("--status " + status +
-                               ": expected not_configured, pending, sending, queued, sent, "
-                               "delivered, read, failed, undelivered or expired");
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                            "--status " + status +
+                                ": expected not_configured, pending, sending, queued, sent, "
+                                "delivered, read, failed, undelivered or expired");
     }
   }
   const Settings s = settings_of(c);
@@ -100,7 +102,9 @@ void resend(const Common& c, long long screening) {
   const Settings s = settings_of(c);
   auto store = open_store(c, s);
   const int n = store->requeue_screening(screening);
-  if (n == 0) throw std::runtime_error("screening " + std::to_string(screening) + " not found");
+  if (n == 0)
+    throw skinscan::Error(skinscan::ErrorCode::kNotFound,
+                          "screening " + std::to_string(screening) + " not found");
   std::printf(
       "%d message(s) of screening %lld queued again; the running server (or `skinscan notify "
       "send`) delivers them\n",
@@ -111,9 +115,9 @@ void send(const Common& c) {
   const Settings s = settings_of(c);
   const notify::TwilioConfig twilio = notify::TwilioConfig::from_settings(s);
   if (!twilio.configured()) {
-    throw std::runtime_error(
-        "Twilio is not configured: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
-        "TWILIO_WHATSAPP_FROM (environment or config file)");
+    throw skinscan::Error(skinscan::ErrorCode::kInternal,
+                          "Twilio is not configured: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
+                          "TWILIO_WHATSAPP_FROM (environment or config file)");
   }
   const notify::SenderOptions options = notify::sender_options_from_settings(s);
   auto store = open_store(c, s);

@@ -1,4 +1,5 @@
 #include "eda/charts.h"
+#include "data/error.h"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -277,7 +278,7 @@ void render_charts(const std::vector<ChartSpec>& charts, const std::filesystem::
   {
     std::ofstream f(script_path);
     f << script.str();
-    if (!f) throw std::runtime_error("cannot write " + script_path.string());
+    if (!f) throw skinscan::Error(skinscan::ErrorCode::kIo, "cannot write " + script_path.string());
   }
   const int rc = run_gnuplot(script_path, log_path);
   std::ifstream log(log_path);
@@ -287,7 +288,8 @@ void render_charts(const std::vector<ChartSpec>& charts, const std::filesystem::
     std::string hint = (rc == -1 || (WIFEXITED(rc) && WEXITSTATUS(rc) == 127))
                            ? " (is gnuplot installed? scripts/setup installs gnuplot-nox)"
                            : "";
-    throw std::runtime_error("gnuplot failed" + hint + ": " + log_text.str());
+    throw skinscan::Error(skinscan::ErrorCode::kUnavailable,
+                          "gnuplot failed" + hint + ": " + log_text.str());
   }
   std::filesystem::remove(script_path);
   std::filesystem::remove(log_path);

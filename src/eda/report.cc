@@ -1,4 +1,5 @@
 #include "eda/report.h"
+#include "data/error.h"
 
 #include <fstream>
 #include <stdexcept>
@@ -38,7 +39,7 @@ std::string html_escape(const std::string& s) {
 void write_file(const std::filesystem::path& p, const std::string& text) {
   std::ofstream f(p, std::ios::binary);
   f << text;
-  if (!f) throw std::runtime_error("cannot write " + p.string());
+  if (!f) throw skinscan::Error(skinscan::ErrorCode::kIo, "cannot write " + p.string());
 }
 
 std::string index_html(const Stats& s, const std::vector<ChartSpec>& charts) {

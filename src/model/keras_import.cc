@@ -1,4 +1,5 @@
 #include "model/keras_import.h"
+#include "data/error.h"
 
 #include <unistd.h>
 
@@ -103,15 +104,16 @@ InputSpec seed_input(const std::string& recipe) {
     s.mean.fill(0.0f);
     s.std.fill(1.0f / 255.0f);
   } else {
-    throw std::invalid_argument("--preprocess must be seed-trained or seed-served, not '" + recipe +
-                                "'");
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "--preprocess must be seed-trained or seed-served, not '" + recipe + "'");
   }
   return s;
 }
 
 PixelStats seed_pixel_stats(const std::vector<cv::Mat>& images, const std::vector<int>& labels) {
   if (images.size() != labels.size() || images.empty())
-    throw std::invalid_argument("seed_pixel_stats needs one label per image");
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "seed_pixel_stats needs one label per image");
   std::vector<double> sum(kNumClasses), sum_sq(kNumClasses), count(kNumClasses);
   for (std::size_t i = 0; i < images.size(); ++i) {
     const auto c = static_cast<std::size_t>(labels[i]);

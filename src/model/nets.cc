@@ -1,4 +1,5 @@
 #include "model/nets.h"
+#include "data/error.h"
 
 #include "model/explain.h"
 
@@ -263,8 +264,9 @@ struct BackboneNetImpl : NetImpl {
     torch::Tensor out = backbone.forward({x}).toTensor();
     if (out.dim() == 4) return out;
     if (out.dim() == 2) return out;
-    throw std::invalid_argument("backbone output must be [N,C] or [N,C,h,w], got " +
-                                c10::str(out.sizes()));
+    throw skinscan::Error(
+        skinscan::ErrorCode::kInvalidArgument,
+        "backbone output must be [N,C] or [N,C,h,w], got " + c10::str(out.sizes()));
   }
   std::pair<torch::Tensor, torch::Tensor> forward_with_features(torch::Tensor x) override {
     torch::Tensor f = features(x);
@@ -310,35 +312,40 @@ const ArchInfo& arch_info(const std::string& name) {
     if (a.name == name) return a;
   std::string known;
   for (const auto& a : architectures()) known += (known.empty() ? "" : ", ") + a.name;
-  throw std::invalid_argument("unknown architecture '" + name + "' (known: " + known + ")");
+  throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                        "unknown architecture '" + name + "' (known: " + known + ")");
 }
 
 Net make_net(const std::string& arch, const InputSpec& input, const std::string& backbone_file) {
   arch_info(arch);
   if (arch == "ensemble")
-    throw std::invalid_argument("an ensemble is built from trained models (skinscan ensemble)");
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "an ensemble is built from trained models (skinscan ensemble)");
   if (arch == "backbone") {
     if (backbone_file.empty())
-      throw std::invalid_argument("arch backbone needs --backbone FILE.pt");
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                            "arch backbone needs --backbone FILE.pt");
     torch::jit::Module m;
     try {
       m = torch::jit::load(backbone_file);
     } catch (const c10::Error& e) {
-      throw std::invalid_argument(backbone_file + ": not a loadable TorchScript module: " +
-                                  std::string(e.what_without_backtrace()).substr(0, 300));
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                            backbone_file + ": not a loadable TorchScript module: " +
+                                std::string(e.what_without_backtrace()).substr(0, 300));
     }
     try {
       return std::make_shared<BackboneNetImpl>(std::move(m), input);
     } catch (const c10::Error& e) {
-      throw std::invalid_argument(
+      throw skinscan::Error(
+          skinscan::ErrorCode::kInvalidArgument,
           backbone_file + ": the backbone fails on a " + std::to_string(input.width) + "x" +
-          std::to_string(input.height) +
-          " input: " + std::string(e.what_without_backtrace()).substr(0, 300));
+              std::to_string(input.height) +
+              " input: " + std::string(e.what_without_backtrace()).substr(0, 300));
     }
   }
   if (arch == "seed-cnn") {
     if (input.width != 28 || input.height != 28) {
-      throw std::invalid_argument("seed-cnn takes 28x28 input");
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument, "seed-cnn takes 28x28 input");
     }
     return std::make_shared<SeedCnnImpl>();
   }
@@ -347,13 +354,19 @@ Net make_net(const std::string& arch, const InputSpec& input, const std::string&
 }
 
 Net make_ensemble(std::vector<EnsembleMember> members) {
-  if (members.empty()) throw std::invalid_argument("an ensemble needs at least one member");
+  if (members.empty())
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "an ensemble needs at least one member");
   for (const auto& m : members) {
-    if (!m.net) throw std::invalid_argument("ensemble member without a network");
+    if (!m.net)
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                            "ensemble member without a network");
     if (dynamic_cast<EnsembleNetImpl*>(m.net.get()))
-      throw std::invalid_argument("an ensemble cannot contain an ensemble");
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                            "an ensemble cannot contain an ensemble");
     if (!(m.temperature > 0))
-      throw std::invalid_argument("ensemble member temperature must be > 0");
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                            "ensemble member temperature must be > 0");
   }
   return std::make_shared<EnsembleNetImpl>(std::move(members));
 }

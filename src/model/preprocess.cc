@@ -1,4 +1,5 @@
 #include "model/preprocess.h"
+#include "data/error.h"
 
 #include <stdexcept>
 
@@ -25,13 +26,15 @@ Recipe recipe_from_name(const std::string& name) {
   for (Recipe r : {Recipe::kSkinScan, Recipe::kSeedTrained, Recipe::kSeedServed}) {
     if (name == recipe_name(r)) return r;
   }
-  throw std::invalid_argument("unknown preprocessing recipe '" + name +
-                              "' (skinscan, seed-trained or seed-served)");
+  throw skinscan::Error(
+      skinscan::ErrorCode::kInvalidArgument,
+      "unknown preprocessing recipe '" + name + "' (skinscan, seed-trained or seed-served)");
 }
 
 cv::Mat resize_for_model(const cv::Mat& rgb, const InputSpec& spec) {
   if (rgb.empty() || rgb.type() != CV_8UC3) {
-    throw std::invalid_argument("resize_for_model needs a non-empty 8-bit RGB image");
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "resize_for_model needs a non-empty 8-bit RGB image");
   }
   if (rgb.cols == spec.width && rgb.rows == spec.height) return rgb;
   cv::Mat out;
@@ -56,7 +59,8 @@ torch::Tensor to_tensor(const std::vector<cv::Mat>& images, const InputSpec& spe
   for (std::size_t i = 0; i < images.size(); ++i) {
     const cv::Mat& m = images[i];
     if (m.cols != spec.width || m.rows != spec.height || m.type() != CV_8UC3) {
-      throw std::invalid_argument("to_tensor: image is not model-sized RGB");
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                            "to_tensor: image is not model-sized RGB");
     }
     float* base = out + i * 3 * plane;
     for (int y = 0; y < spec.height; ++y) {

@@ -1,4 +1,5 @@
 #include "notify/sender.h"
+#include "data/error.h"
 
 #include <spdlog/spdlog.h>
 
@@ -20,7 +21,7 @@ long long positive(const skinscan::Settings& s, const std::string& key, long lon
     if (used == v->size() && n > 0) return n;
   } catch (const std::exception&) {
   }
-  throw std::invalid_argument(key + " must be a positive integer");
+  throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument, key + " must be a positive integer");
 }
 
 // Log lines name rows by id: the recipient's number (Twilio repeats it in some errors) is
@@ -56,8 +57,8 @@ SenderOptions sender_options_from_settings(const skinscan::Settings& s) {
       std::chrono::seconds(positive(s, "SKINSCAN_NOTIFY_TIMEOUT_S", o.request_timeout.count()));
   o.lease = std::chrono::seconds(positive(s, "SKINSCAN_NOTIFY_LEASE_S", o.lease.count()));
   if (o.lease <= o.request_timeout) {
-    throw std::invalid_argument(
-        "SKINSCAN_NOTIFY_LEASE_S must be longer than SKINSCAN_NOTIFY_TIMEOUT_S");
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "SKINSCAN_NOTIFY_LEASE_S must be longer than SKINSCAN_NOTIFY_TIMEOUT_S");
   }
   o.idle_poll =
       std::chrono::milliseconds(positive(s, "SKINSCAN_NOTIFY_POLL_MS", o.idle_poll.count()));

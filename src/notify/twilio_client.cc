@@ -1,4 +1,5 @@
 #include "notify/twilio_client.h"
+#include "data/error.h"
 
 #include <curl/curl.h>
 
@@ -28,12 +29,14 @@ std::string lower(std::string s) {
 // Scheme and host of an http(s) URL; throws on anything else (userinfo refused).
 std::pair<std::string, std::string> scheme_and_host(const std::string& url) {
   const auto sep = url.find("://");
-  if (sep == std::string::npos) throw std::invalid_argument("TWILIO_API_BASE is not a URL");
+  if (sep == std::string::npos)
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument, "TWILIO_API_BASE is not a URL");
   const std::string scheme = lower(url.substr(0, sep));
   const std::string rest = url.substr(sep + 3);
   const std::string authority = rest.substr(0, rest.find_first_of("/?#"));
   if (authority.find('@') != std::string::npos || authority.empty()) {
-    throw std::invalid_argument("TWILIO_API_BASE must be scheme://host[:port] without user info");
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "TWILIO_API_BASE must be scheme://host[:port] without user info");
   }
   std::string host;
   if (authority.front() == '[') {
@@ -127,7 +130,8 @@ void check_api_base(const std::string& api_base) {
   const auto [scheme, host] = scheme_and_host(api_base);
   if (scheme == "https") return;
   if (scheme == "http" && (host == "127.0.0.1" || host == "localhost" || host == "[::1]")) return;
-  throw std::invalid_argument(
+  throw skinscan::Error(
+      skinscan::ErrorCode::kInvalidArgument,
       "TWILIO_API_BASE must use https:// (plain http:// only to 127.0.0.1 or localhost)");
 }
 

@@ -1,4 +1,5 @@
 #include "notify/twilio_config.h"
+#include "data/error.h"
 
 #include <stdexcept>
 
@@ -40,7 +41,8 @@ TwilioConfig TwilioConfig::from_settings(const skinscan::Settings& settings) {
   if (vars == "numbered") {
     c.numbered_variables = true;
   } else if (vars != "named") {
-    throw std::invalid_argument("TWILIO_CONTENT_VARIABLES must be \"named\" or \"numbered\"");
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "TWILIO_CONTENT_VARIABLES must be \"named\" or \"numbered\"");
   }
   check_api_base(c.api_base);
   return c;

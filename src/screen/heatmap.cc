@@ -1,4 +1,5 @@
 #include "screen/heatmap.h"
+#include "data/error.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -11,7 +12,8 @@ cv::Mat grad_cam(const Classifier& model, const cv::Mat& rgb, ClassId cls) {
   torch::AutoGradMode grad_on(true);
   auto [f, logits] = forward_for_explanation(*model.net(), x);
   if (f.dim() != 4)
-    throw std::invalid_argument("this network has no spatial feature map for Grad-CAM");
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "this network has no spatial feature map for Grad-CAM");
   // autograd::grad returns the gradient without touching parameters' .grad: thread-safe.
   const torch::Tensor g = torch::autograd::grad({logits[0][cls]}, {f})[0];
   // LayerCAM: each location weighted by its own positive gradient (not the channel mean).

@@ -1,4 +1,5 @@
 #include "train/ensemble.h"
+#include "data/error.h"
 
 #include <chrono>
 #include <filesystem>
@@ -28,29 +29,35 @@ Classifier build_ensemble(const Dataset& ds, const Split& split, const EnsembleO
                           const std::string& out_dir) {
   const auto wall_start = std::chrono::steady_clock::now();
   if (o.members.size() < 2)
-    throw std::invalid_argument("an ensemble needs at least two member model directories");
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "an ensemble needs at least two member model directories");
   for (const auto& dir : o.members) {
     std::error_code ec;
     if (fs::equivalent(dir, out_dir, ec))
-      throw std::invalid_argument(out_dir + " is one of the members: choose another --out");
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                            out_dir + " is one of the members: choose another --out");
   }
   std::vector<Classifier> loaded;
   for (const auto& dir : o.members) {
     Classifier c = Classifier::load(dir);
     const ModelInfo& mi = c.info();
     if (mi.arch == "ensemble" || mi.arch == "backbone")
-      throw std::invalid_argument(dir + ": ensemble members cannot be of arch " + mi.arch);
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                            dir + ": ensemble members cannot be of arch " + mi.arch);
     const auto& data = mi.extra.contains("data") ? mi.extra["data"] : nlohmann::ordered_json{};
     if (data.value("dataset_fingerprint", "") != ds.fingerprint() ||
         data.value("split_fingerprint", "") != split.fingerprint()) {
-      throw std::invalid_argument(
-          dir + ": trained on dataset " + data.value("dataset_fingerprint", "?") + " / split " +
-          data.value("split_fingerprint", "?") + ", not on this dataset " + ds.fingerprint() +
-          " / split " + split.fingerprint() + " (members must share the split they are judged on)");
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                            dir + ": trained on dataset " + data.value("dataset_fingerprint", "?") +
+                                " / split " + data.value("split_fingerprint", "?") +
+                                ", not on this dataset " + ds.fingerprint() + " / split " +
+                                split.fingerprint() +
+                                " (members must share the split they are judged on)");
     }
     if (!loaded.empty() && !same_input(mi.input, loaded.front().info().input)) {
-      throw std::invalid_argument(dir + ": input size or normalisation differs from " +
-                                  o.members.front() + "'s");
+      throw skinscan::Error(
+          skinscan::ErrorCode::kInvalidArgument,
+          dir + ": input size or normalisation differs from " + o.members.front() + "'s");
     }
     loaded.push_back(std::move(c));
   }
@@ -74,7 +81,9 @@ Classifier build_ensemble(const Dataset& ds, const Split& split, const EnsembleO
 
   const LabelledImages val = load_part(ds, split.indices(Part::kVal), info.input, o.progress);
   const LabelledImages test = load_part(ds, split.indices(Part::kTest), info.input, o.progress);
-  if (val.labels.empty()) throw std::invalid_argument("the split needs validation images");
+  if (val.labels.empty())
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "the split needs validation images");
   const Finalized fin = calibrate_and_score(net, info, val, test, o.min_mel_recall);
 
   nlohmann::ordered_json members = nlohmann::ordered_json::array();

@@ -1,4 +1,5 @@
 #include "train/metrics.h"
+#include "data/error.h"
 
 #include <algorithm>
 #include <cmath>
@@ -106,7 +107,8 @@ double expected_calibration_error(const std::vector<int>& y, const ProbRows& pro
 Metrics compute_metrics(const std::vector<int>& y, const std::vector<int>& pred,
                         const ProbRows& probs, int bootstrap, std::uint64_t seed) {
   if (y.size() != pred.size() || y.size() != probs.size()) {
-    throw std::invalid_argument("metrics: labels, predictions and probabilities differ in length");
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "metrics: labels, predictions and probabilities differ in length");
   }
   const int k = static_cast<int>(kNumClasses);
   Metrics m;

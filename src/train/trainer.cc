@@ -1,4 +1,5 @@
 #include "train/trainer.h"
+#include "data/error.h"
 
 #include <algorithm>
 #include <chrono>
@@ -87,17 +88,21 @@ Classifier train_model(const Dataset& ds, const Split& split, const TrainOptions
   const auto wall_start = std::chrono::steady_clock::now();
   if (o.balance != "none" && o.balance != "oversample" && o.balance != "weighted" &&
       o.balance != "logit-adjust") {
-    throw std::invalid_argument("unknown --balance '" + o.balance +
-                                "' (none, oversample, weighted, logit-adjust)");
+    throw skinscan::Error(
+        skinscan::ErrorCode::kInvalidArgument,
+        "unknown --balance '" + o.balance + "' (none, oversample, weighted, logit-adjust)");
   }
   if (o.optimizer != "adamw" && o.optimizer != "sgd") {
-    throw std::invalid_argument("unknown --optimizer '" + o.optimizer + "' (adamw, sgd)");
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "unknown --optimizer '" + o.optimizer + "' (adamw, sgd)");
   }
   if (o.schedule != "onecycle" && o.schedule != "cosine") {
-    throw std::invalid_argument("unknown --schedule '" + o.schedule + "' (onecycle, cosine)");
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "unknown --schedule '" + o.schedule + "' (onecycle, cosine)");
   }
   if (o.arch == "ensemble") {
-    throw std::invalid_argument(
+    throw skinscan::Error(
+        skinscan::ErrorCode::kInvalidArgument,
         "arch ensemble is not trained: train its members, then run skinscan ensemble");
   }
   arch_info(o.arch);  // an unknown architecture fails before any image is decoded
@@ -125,7 +130,8 @@ Classifier train_model(const Dataset& ds, const Split& split, const TrainOptions
     std::sort(train_idx.begin(), train_idx.end());
   }
   if (train_idx.empty() || val_idx.empty()) {
-    throw std::invalid_argument("the split needs train and validation images");
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "the split needs train and validation images");
   }
 
   const LabelledImages train = load_part(ds, train_idx, info.input, o.progress);

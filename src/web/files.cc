@@ -1,4 +1,5 @@
 #include "web/files.h"
+#include "data/error.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -38,7 +39,7 @@ std::string sha256_hex(std::span<const std::uint8_t> bytes) {
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
       EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
       EVP_DigestFinal_ex(ctx.get(), md, &len) != 1) {
-    throw std::runtime_error("SHA-256 failed");
+    throw skinscan::Error(skinscan::ErrorCode::kInternal, "SHA-256 failed");
   }
   return to_hex(md, len);
 }
@@ -46,7 +47,7 @@ std::string sha256_hex(std::span<const std::uint8_t> bytes) {
 std::string random_hex(std::size_t n) {
   std::vector<unsigned char> buf(n);
   if (RAND_bytes(buf.data(), static_cast<int>(n)) != 1) {
-    throw std::runtime_error("random bytes unavailable");
+    throw skinscan::Error(skinscan::ErrorCode::kInternal, "random bytes unavailable");
   }
   return to_hex(buf.data(), n);
 }
@@ -57,7 +58,8 @@ void write_file_atomic(const fs::path& path, std::span<const std::uint8_t> bytes
   const auto fail = [&](const char* what) {
     const std::string reason = std::strerror(errno);
     ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot " + std::string(what) + " " + path.string() + ": " + reason);
+    throw skinscan::Error(skinscan::ErrorCode::kIo,
+                          "cannot " + std::string(what) + " " + path.string() + ": " + reason);
   };
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
   if (fd < 0) fail("create");
@@ -81,10 +83,13 @@ void write_file_atomic(const fs::path& path, std::span<const std::uint8_t> bytes
   // could point to a photo that a power loss took away.
   const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) throw std::runtime_error("cannot open directory " + dir.string() + " to sync it");
+  if (dfd < 0)
+    throw skinscan::Error(skinscan::ErrorCode::kIo,
+                          "cannot open directory " + dir.string() + " to sync it");
   const int rc = ::fsync(dfd);
   ::close(dfd);
-  if (rc != 0) throw std::runtime_error("cannot sync directory " + dir.string());
+  if (rc != 0)
+    throw skinscan::Error(skinscan::ErrorCode::kIo, "cannot sync directory " + dir.string());
 }
 
 std::size_t remove_stale_temp_files(const fs::path& dir) {

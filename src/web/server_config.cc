@@ -1,4 +1,5 @@
 #include "web/server_config.h"
+#include "data/error.h"
 
 #include <cctype>
 #include <charconv>
@@ -13,8 +14,9 @@ int parse_int(const std::string& key, const std::string& v, int lo, int hi) {
   int out = 0;
   const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
   if (ec != std::errc() || p != v.data() + v.size() || out < lo || out > hi) {
-    throw std::invalid_argument(key + " must be an integer from " + std::to_string(lo) + " to " +
-                                std::to_string(hi) + ", got \"" + v + "\"");
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          key + " must be an integer from " + std::to_string(lo) + " to " +
+                              std::to_string(hi) + ", got \"" + v + "\"");
   }
   return out;
 }
@@ -34,7 +36,8 @@ std::vector<std::string> split_hosts(const std::string& v) {
     } else if (!item.empty()) {
       const std::string h = host_name_of(item);
       if (h.empty()) {
-        throw std::invalid_argument("SKINSCAN_ALLOWED_HOSTS: \"" + item + "\" is not a host name");
+        throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                              "SKINSCAN_ALLOWED_HOSTS: \"" + item + "\" is not a host name");
       }
       out.push_back(h);
     }
@@ -106,12 +109,13 @@ ServerConfig resolve_server_config(const Settings& s, const ServerFlags& f,
     c.request_grace_s = parse_int("SKINSCAN_REQUEST_GRACE", *v, 1, 300);
   }
   if (!is_known_region(c.default_region)) {
-    throw std::invalid_argument(
-        "SKINSCAN_DEFAULT_REGION must be a two-letter region code such "
-        "as US or GB, got \"" +
-        c.default_region + "\"");
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "SKINSCAN_DEFAULT_REGION must be a two-letter region code such "
+                          "as US or GB, got \"" +
+                              c.default_region + "\"");
   }
-  if (c.host.empty()) throw std::invalid_argument("SKINSCAN_HOST must not be empty");
+  if (c.host.empty())
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument, "SKINSCAN_HOST must not be empty");
   return c;
 }
 

@@ -2,6 +2,7 @@
 // (free-form and template), retries with backoff and Retry-After, timeouts, permanent
 // failures with Twilio's code, deadline exhaustion, secrets kept out of errors and logs,
 // not_configured rows, in-flight rows reclaimed when their lease ends.
+#include "data/error.h"
 #include "notify/sender.h"
 
 #include <gtest/gtest.h>
@@ -351,11 +352,11 @@ TEST(TwilioConfigTest, ApiBaseMustBeHttpsExceptLoopback) {
   EXPECT_NO_THROW(check_api_base("https://api.twilio.com"));
   EXPECT_NO_THROW(check_api_base("http://127.0.0.1:8123"));
   EXPECT_NO_THROW(check_api_base("http://localhost"));
-  EXPECT_THROW(check_api_base("http://api.twilio.com"), std::invalid_argument);
-  EXPECT_THROW(check_api_base("http://127.0.0.1@evil.example"), std::invalid_argument);
-  EXPECT_THROW(check_api_base("http://127.0.0.1.evil.example"), std::invalid_argument);
-  EXPECT_THROW(check_api_base("ftp://127.0.0.1"), std::invalid_argument);
-  EXPECT_THROW(check_api_base("api.twilio.com"), std::invalid_argument);
+  EXPECT_THROW(check_api_base("http://api.twilio.com"), skinscan::Error);
+  EXPECT_THROW(check_api_base("http://127.0.0.1@evil.example"), skinscan::Error);
+  EXPECT_THROW(check_api_base("http://127.0.0.1.evil.example"), skinscan::Error);
+  EXPECT_THROW(check_api_base("ftp://127.0.0.1"), skinscan::Error);
+  EXPECT_THROW(check_api_base("api.twilio.com"), skinscan::Error);
 }
 
 TEST(TwilioConfigTest, FromSettings) {
@@ -372,7 +373,7 @@ TEST(TwilioConfigTest, FromSettings) {
   try {
     (void)TwilioConfig::from_settings(Settings{});
     ADD_FAILURE() << "plain http to a remote host accepted";
-  } catch (const std::invalid_argument& e) {
+  } catch (const skinscan::Error& e) {
     EXPECT_EQ(std::string(e.what()).find(kToken), std::string::npos);
   }
   for (const char* k :

@@ -2,6 +2,7 @@
 // whose probabilities are the calibrated mean of theirs, that reloads identically, serves
 // through the Engine (detector features, Grad-CAM), and refuses members it cannot honestly
 // combine without writing anything.
+#include "data/error.h"
 #include "train/ensemble.h"
 
 #include <filesystem>
@@ -130,7 +131,7 @@ TEST_F(EnsembleTest, RefusesMembersItCannotCombineAndWritesNothing) {
   const fs::path out = dir_->path() / "refused";
   EnsembleOptions one = options();
   one.members.pop_back();
-  EXPECT_THROW(build_ensemble(*ds_, *split_, one, out.string()), std::invalid_argument);
+  EXPECT_THROW(build_ensemble(*ds_, *split_, one, out.string()), skinscan::Error);
 
   // A member trained on another split.
   const fs::path other = dir_->path() / "other-split";
@@ -145,20 +146,20 @@ TEST_F(EnsembleTest, RefusesMembersItCannotCombineAndWritesNothing) {
   try {
     build_ensemble(*ds_, *split_, mixed, out.string());
     ADD_FAILURE() << "a member of another split was accepted";
-  } catch (const std::invalid_argument& e) {
+  } catch (const skinscan::Error& e) {
     EXPECT_NE(std::string(e.what()).find("split"), std::string::npos) << e.what();
   }
 
   // Writing over a member.
   EnsembleOptions self = options();
-  EXPECT_THROW(build_ensemble(*ds_, *split_, self, member("resnet-s")), std::invalid_argument);
+  EXPECT_THROW(build_ensemble(*ds_, *split_, self, member("resnet-s")), skinscan::Error);
   EXPECT_TRUE(Classifier::load(member("resnet-s")).info().arch == "resnet-s");
   EXPECT_FALSE(fs::exists(out));
 
   // `skinscan train --arch ensemble` is refused before any image is decoded.
   TrainOptions t;
   t.arch = "ensemble";
-  EXPECT_THROW(train_model(*ds_, *split_, t, out.string()), std::invalid_argument);
+  EXPECT_THROW(train_model(*ds_, *split_, t, out.string()), skinscan::Error);
 }
 
 TEST_F(EnsembleTest, BadEnsembleModelJsonIsRejected) {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "data/error.h"
 #include "support/paths.h"
 #include "web/api_json.h"
 #include "web/files.h"
@@ -185,10 +186,10 @@ TEST(ServerConfig, FlagsBeatEnvironmentBeatFile) {
   EXPECT_EQ(c.model, "models/x");
   EXPECT_EQ(c.host, "127.0.0.1");
   flags.port = "70000";
-  EXPECT_THROW(resolve_server_config(s, flags, "m", "w"), std::invalid_argument);
+  EXPECT_THROW(resolve_server_config(s, flags, "m", "w"), skinscan::Error);
   flags.port.reset();
   flags.region = "XX";
-  EXPECT_THROW(resolve_server_config(s, flags, "m", "w"), std::invalid_argument);
+  EXPECT_THROW(resolve_server_config(s, flags, "m", "w"), skinscan::Error);
 }
 
 }  // namespace
