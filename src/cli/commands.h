@@ -20,6 +20,7 @@ void add_ensemble_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_fit_detector_command(CLI::App& app);
+void add_fit_operating_point_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
@@ -30,9 +31,11 @@ void add_calibrate_command(CLI::App& app);
 
 // Fits the not-a-lesion detector of the model in `model_dir` (class means on the split's
 // train part, threshold at `percentile` of its validation part), saves it there and adds
-// its "lesion_detector" entry to model.json; returns that entry.
+// its "lesion_detector" entry to model.json; returns that entry. Also fits the photo check
+// (screen/photo_check.h, threshold at `photo_percentile` of validation) into "photo_check".
 nlohmann::ordered_json fit_detector(const std::string& model_dir, const Dataset& ds,
-                                    const Split& split, double percentile);
+                                    const Split& split, double percentile,
+                                    double photo_percentile = 0.995);
 
 // --model default: $SKINSCAN_MODEL, else the shipped models/default of this checkout.
 std::string default_model_dir();

@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   skinscan::cli::add_evaluate_command(app);
   skinscan::cli::add_predict_command(app);
   skinscan::cli::add_fit_detector_command(app);
+  skinscan::cli::add_fit_operating_point_command(app);
   skinscan::cli::add_import_command(app);
   skinscan::cli::add_calibrate_command(app);
   skinscan::cli::add_bench_command(app);

@@ -97,7 +97,8 @@ void add_predict_command(CLI::App& app) {
 }
 
 nlohmann::ordered_json fit_detector(const std::string& model_dir, const Dataset& ds,
-                                    const Split& split, double percentile) {
+                                    const Split& split, double percentile,
+                                    double photo_percentile) {
   const Classifier model = Classifier::load(model_dir);
   auto features_of = [&](Part part, std::vector<int>* labels) {
     const auto idx = split.indices(part);
@@ -128,10 +129,45 @@ nlohmann::ordered_json fit_detector(const std::string& model_dir, const Dataset&
   if (!split.indices(Part::kTest).empty()) {
     entry["test_false_rejection"] = rejection(features_of(Part::kTest, nullptr));
   }
+  // The photo check (screen/photo_check.h, issue 11) on the pictures as the engine decodes
+  // them: train fits, validation sets the threshold, test is only scored.
+  auto stats_of = [&](Part part) {
+    const auto idx = split.indices(part);
+    std::vector<PhotoStats> out(idx.size());
+    parallel_for(idx.size(), [&](std::size_t k) {
+      out[k] = photo_stats(
+          read_image_rgb(ds.samples[idx[k]].image_path, {}, min_decode_side(model.info().input)));
+    });
+    return out;
+  };
+  const std::vector<PhotoStats> val_stats = stats_of(Part::kVal);
+  const PhotoCheck photo = PhotoCheck::fit(stats_of(Part::kTrain), val_stats, photo_percentile);
+  auto photo_rejection = [&](const std::vector<PhotoStats>& st) {
+    double r = 0;
+    for (const auto& x : st) r += photo.score(x) > photo.threshold();
+    return st.empty() ? 0.0 : r / static_cast<double>(st.size());
+  };
+  nlohmann::ordered_json photo_entry = photo.to_json();
+  photo_entry["percentile"] = photo_percentile;
+  photo_entry["val_false_rejection"] = photo_rejection(val_stats);
+  if (!split.indices(Part::kTest).empty()) {
+    const std::vector<PhotoStats> test_stats = stats_of(Part::kTest);
+    photo_entry["test_false_rejection"] = photo_rejection(test_stats);
+    // Either check rejecting: what a real test lesion risks through the engine.
+    const torch::Tensor ts = det.scores(features_of(Part::kTest, nullptr));
+    double either = 0;
+    for (std::size_t i = 0; i < test_stats.size(); ++i) {
+      either += ts[static_cast<long>(i)].item<double>() > det.threshold() ||
+                photo.score(test_stats[i]) > photo.threshold();
+    }
+    entry["test_false_rejection_with_photo_check"] =
+        either / static_cast<double>(test_stats.size());
+  }
   det.save(model_dir);
   const fs::path json_path = fs::path(model_dir) / kModelJson;
   nlohmann::ordered_json j = nlohmann::ordered_json::parse(std::ifstream(json_path));
   j["lesion_detector"] = entry;
+  j["photo_check"] = photo_entry;
   const fs::path tmp = json_path.string() + ".tmp";
   std::ofstream(tmp) << j.dump(2) << "\n";
   fs::rename(tmp, json_path);
@@ -142,6 +178,7 @@ void add_fit_detector_command(CLI::App& app) {
   struct Opts {
     std::string model = default_model_dir(), data, split;
     double percentile = 0.99;
+    double photo_percentile = 0.995;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand(
@@ -153,10 +190,19 @@ void add_fit_detector_command(CLI::App& app) {
                   "Share of validation lesions accepted (threshold = this quantile)")
       ->capture_default_str()
       ->check(CLI::Range(0.5, 1.0));
+  cmd->add_option("--photo-percentile", o->photo_percentile,
+                  "Share of validation lesions the colour/texture photo check accepts")
+      ->capture_default_str()
+      ->check(CLI::Range(0.5, 1.0));
   cmd->callback([o] {
     const Dataset ds = open_dataset(o->data);
     const Split split = align_split(load_split(o->split), ds);
-    std::cout << fit_detector(o->model, ds, split, o->percentile).dump(2) << std::endl;
+    std::cout << fit_detector(o->model, ds, split, o->percentile, o->photo_percentile).dump(2)
+              << std::endl;
+    const auto photo = Classifier::load(o->model).info().extra["photo_check"];
+    std::printf("photo check: threshold %.2f, real lesions rejected: validation %.4f, test %.4f\n",
+                photo["threshold"].get<double>(), photo["val_false_rejection"].get<double>(),
+                photo.value("test_false_rejection", 0.0));
   });
 }
 

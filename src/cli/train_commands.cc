@@ -2,15 +2,18 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/decision_table.h"
 #include "data/csv.h"
 #include "data/dataset.h"
 #include "data/parallel.h"
 #include "train/ensemble.h"
 #include "train/evaluate.h"
+#include "train/operating_point.h"
 #include "train/split.h"
 #include "train/trainer.h"
 
@@ -198,7 +201,14 @@ void add_evaluate_command(CLI::App& app) {
     j["model"] = {
         {"name", model.info().name}, {"version", model.info().version}, {"dir", o->model}};
     j["tta"] = o->tta;
-    if (!o->out.empty()) write_evaluation_files(e, o->out);
+    // The decision of each image through the serving engine (tta 1, detector included).
+    const DecisionTable table = screen_decision_table(o->model, images, labels);
+    j["decisions"] = decision_table_json(table);
+    std::fprintf(stderr, "decisions (rows: true class):\n%s", decision_table_text(table).c_str());
+    if (!o->out.empty()) {
+      write_evaluation_files(e, o->out);
+      std::ofstream(std::filesystem::path(o->out) / "decisions.txt") << decision_table_text(table);
+    }
     std::cout << j.dump(2) << std::endl;
   });
 }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data/text.h"
+#include "screen/decision.h"
 
 namespace skinscan::notify {
 namespace {
@@ -57,6 +58,25 @@ std::string percent(double confidence) {
   return buf;
 }
 
+// "76% melanoma": what the confidence is of (the top class); just the percentage when the
+// label is unknown.
+std::string confidence_of(const Report& r) {
+  const std::string p = percent(r.confidence);
+  const auto cls = class_from_code(r.label);
+  return cls ? p + " " + class_short_name(*cls) : p;
+}
+
+// The finding as sent: a report that refers is never worded "No disease" (rows written
+// under an older rule are reworded, not trusted).
+std::string finding_of(const Report& r) {
+  if (r.refer && (r.decision == "no_disease" || r.finding.rfind("No disease", 0) == 0)) {
+    Finding f;
+    f.decision = Decision::kInconclusive;
+    return decision_words(f);
+  }
+  return r.finding;
+}
+
 }  // namespace
 
 std::size_t utf16_units(const std::string& utf8) {
@@ -87,8 +107,8 @@ std::string compose_message(const Report& r) {
   m += "SkinScan screening report " + reference + "\n";
   m += "Patient: " + field(r.patient_name, kMaxNameUnits) + "\n";
   m += "Doctor: " + field(r.doctor_name, kMaxNameUnits) + "\n";
-  m += "Result: " + field(r.finding, kMaxFindingUnits) + "\n";
-  m += "Confidence: " + percent(r.confidence) + "\n";
+  m += "Result: " + field(finding_of(r), kMaxFindingUnits) + "\n";
+  m += "Confidence: " + confidence_of(r) + "\n";
   if (r.refer) m += std::string(kReferLine) + "\n";
   m += "Date: " + field(r.date, kMaxShortUnits) + "\n";
   m += "Model: " + field(r.model_version, kMaxShortUnits) + "\n";
@@ -100,13 +120,13 @@ std::string compose_message(const Report& r) {
 }
 
 std::string content_variables(const Report& r, bool numbered) {
-  std::string finding = field(r.finding, kMaxFindingUnits);
+  std::string finding = field(finding_of(r), kMaxFindingUnits);
   if (r.refer) finding += " - please see a dermatologist";
   const std::pair<const char*, std::string> values[] = {
       {"patient", field(r.patient_name, kMaxNameUnits)},
       {"doctor", field(r.doctor_name, kMaxNameUnits)},
       {"finding", finding},
-      {"confidence", percent(r.confidence)},
+      {"confidence", confidence_of(r)},
       {"date", field(r.date, kMaxShortUnits)},
       {"reference", field(r.reference, kMaxShortUnits)},
   };

@@ -12,13 +12,14 @@ namespace skinscan::notify {
 constexpr std::size_t kMaxBodyUnits = 1600;
 constexpr const char* kDisclaimer = "Screening aid, not a diagnosis. Please consult your doctor.";
 
-// Free-form body: patient, doctor, finding in words, confidence %, the refer line when
-// flagged, date, model version, reference and the disclaimer. Always valid UTF-8 of at most
-// kMaxBodyUnits UTF-16 units: over-long names are cut on code point boundaries with "…".
+// Free-form body: patient, doctor, finding in words, what the confidence is of ("76%
+// melanoma"), the refer line when flagged (a flagged report is never worded "No disease"), date,
+// model version, reference and the disclaimer. Always valid UTF-8 of at most kMaxBodyUnits UTF-16
+// units: over-long names are cut on code point boundaries with "…".
 std::string compose_message(const Report& r);
 
 // Template mode: the ContentVariables JSON object, keys "patient", "doctor", "finding",
-// "confidence" (e.g. "91%"), "date", "reference" -- or "1".."6" in that order when
+// "confidence" (e.g. "91% melanoma"), "date", "reference" -- or "1".."6" in that order when
 // `numbered` (see docs/whatsapp.md). When the report is flagged, "finding" ends with
 // " - please see a dermatologist". Values are cleaned like the body (no control characters).
 std::string content_variables(const Report& r, bool numbered = false);

@@ -49,9 +49,10 @@ struct Report {
   std::string reference;  // screening reference shown to people, e.g. "SS-000042"
   std::string patient_name;
   std::string doctor_name;
-  std::string finding;    // decision in words: class full name / "No disease" / ...
-  std::string decision;   // diagnosis | no_disease | not_a_lesion
-  double confidence = 0;  // calibrated, 0..1
+  std::string finding;    // decision in words (screen/decision.h decision_words)
+  std::string decision;   // diagnosis | no_disease | inconclusive | not_a_lesion
+  std::string label;      // class code of the top class, e.g. "mel"
+  double confidence = 0;  // calibrated probability of that class, 0..1
   bool refer = false;     // refer-to-dermatologist flag
   std::string date;       // ISO date of the screening (YYYY-MM-DD)
   std::string model_version;

@@ -2,7 +2,7 @@
 //
 //   bytes --decode_rgb (sniffed, size-checked, EXIF, reduced JPEG decode)--> RGB
 //         --Classifier (THE preprocessing, calibration)--> probabilities
-//         --LesionDetector--> not_a_lesion?   --decide (THE decision rule)--> Finding
+//         --LesionDetector, PhotoCheck--> not_a_lesion?   --decide (THE decision rule)--> Finding
 //
 // Contract: screen() returns a complete Screening or throws ImageError (bad upload, with a
 // stable code) -- never a partial result. The model is loaded once; an Engine is immutable
@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
@@ -21,6 +22,7 @@
 #include "model/classifier.h"
 #include "screen/decision.h"
 #include "screen/lesion_detector.h"
+#include "screen/photo_check.h"
 
 namespace skinscan {
 
@@ -37,6 +39,7 @@ struct EngineOptions {
 struct Screening {
   Finding finding;
   double lesion_score = 0;    // Mahalanobis score (lower = more lesion-like)
+  double photo_score = 0;     // PhotoCheck score (lower = more like a lesion photo)
   int width = 0, height = 0;  // of the upload
   std::string format;         // jpeg, png, webp
 };
@@ -45,7 +48,7 @@ class Engine {
  public:
   // Throws ModelError.
   static std::shared_ptr<const Engine> load(const std::string& model_dir, EngineOptions o = {});
-  Engine(Classifier model, LesionDetector detector, EngineOptions o);
+  Engine(Classifier model, LesionDetector detector, EngineOptions o, PhotoCheck photo = {});
 
   Screening screen(std::span<const std::uint8_t> bytes) const;
   Screening screen_rgb(const cv::Mat& rgb) const;
@@ -59,15 +62,21 @@ class Engine {
 
   const ModelInfo& info() const { return model_.info(); }
   const DecisionRule& rule() const { return rule_; }
+  // Validation reliability of the top class (model.json operating_point), empty
+  // when the model has none.
+  const std::vector<ReliabilityBin>& reliability() const { return reliability_; }
   const ImageLimits& limits() const { return options_.limits; }  // incl. the minimum size
   const Classifier& classifier() const { return model_; }
   const LesionDetector& detector() const { return detector_; }
+  const PhotoCheck& photo_check() const { return photo_; }
 
  private:
   Classifier model_;
   LesionDetector detector_;
+  PhotoCheck photo_;
   EngineOptions options_;
   DecisionRule rule_;
+  std::vector<ReliabilityBin> reliability_;
 };
 
 }  // namespace skinscan

@@ -96,7 +96,58 @@ CREATE TABLE sessions (
 );
 )sql";
 
-constexpr std::array<const char*, 2> kMigrations{kV1, kV2};
+// Migration 3 (issue 11): the decision `inconclusive` (below the threshold, not low risk,
+// always refers). SQLite cannot change a CHECK in place: the table is rebuilt (create, copy,
+// drop, rename; foreign keys are off while migrating, so the notification rows stay), the
+// AUTOINCREMENT counter is kept, and stored rows that refer but were worded "No disease"
+// under the old rule become `inconclusive` with the new words.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE screenings_v2 (
+  id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+  created_at          INTEGER NOT NULL,
+  patient_name        TEXT NOT NULL CHECK (length(patient_name) > 0),
+  patient_name_folded TEXT NOT NULL,
+  patient_phone       TEXT NOT NULL CHECK (patient_phone GLOB '+[1-9]*'
+                                           AND substr(patient_phone, 2) NOT GLOB '*[^0-9]*'),
+  patient_phone_digits TEXT NOT NULL,
+  doctor_name         TEXT NOT NULL CHECK (length(doctor_name) > 0),
+  doctor_phone        TEXT NOT NULL CHECK (doctor_phone GLOB '+[1-9]*'
+                                           AND substr(doctor_phone, 2) NOT GLOB '*[^0-9]*'),
+  image_sha256        TEXT NOT NULL CHECK (length(image_sha256) = 64
+                                           AND image_sha256 NOT GLOB '*[^0-9a-f]*'),
+  image_format        TEXT NOT NULL CHECK (image_format IN ('jpeg', 'png', 'webp')),
+  image_width         INTEGER NOT NULL CHECK (image_width > 0),
+  image_height        INTEGER NOT NULL CHECK (image_height > 0),
+  label               TEXT NOT NULL,
+  decision            TEXT NOT NULL CHECK (decision IN ('diagnosis', 'no_disease',
+                                                        'inconclusive', 'not_a_lesion')),
+  finding             TEXT NOT NULL,
+  confidence          REAL NOT NULL CHECK (confidence BETWEEN 0 AND 1),
+  malignancy_risk     REAL NOT NULL CHECK (malignancy_risk BETWEEN 0 AND 1),
+  refer               INTEGER NOT NULL CHECK (refer IN (0, 1)),
+  result_json         TEXT NOT NULL CHECK (json_valid(result_json)),
+  model_version       TEXT NOT NULL,
+  CHECK (NOT (decision = 'no_disease' AND refer = 1))  -- a referral is never "No disease"
+);
+INSERT INTO screenings_v2 SELECT id, created_at, patient_name, patient_name_folded,
+  patient_phone, patient_phone_digits, doctor_name, doctor_phone, image_sha256, image_format,
+  image_width, image_height, label,
+  CASE WHEN decision = 'no_disease' AND refer = 1 THEN 'inconclusive' ELSE decision END,
+  CASE WHEN decision = 'no_disease' AND refer = 1
+       THEN 'Inconclusive ' || char(8212) || ' needs a dermatologist''s review' ELSE finding END,
+  confidence, malignancy_risk, refer, result_json, model_version FROM screenings;
+INSERT INTO sqlite_sequence (name, seq) SELECT 'screenings_v2', 0
+  WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'screenings_v2');
+UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'screenings'), 0))
+  WHERE name = 'screenings_v2';
+DROP TABLE screenings;
+ALTER TABLE screenings_v2 RENAME TO screenings;
+CREATE INDEX screenings_newest ON screenings (created_at DESC, id DESC,
+                                              patient_name_folded, patient_phone_digits);
+CREATE INDEX screenings_decision ON screenings (decision);
+)sql";
+
+constexpr std::array<const char*, 3> kMigrations{kV1, kV2, kV3};
 
 int read_int(const DbRef& ref, const char* sql, const std::string& op) {
   Statement st(ref, sql, op);
@@ -113,6 +164,10 @@ bool has_migrations_table(const DbRef& ref) {
 }  // namespace
 
 int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+const char* migration_sql(int version) {
+  return kMigrations.at(static_cast<std::size_t>(version - 1));
+}
 
 int current_schema_version(const DbRef& ref) {
   if (!has_migrations_table(ref)) return 0;

@@ -16,6 +16,10 @@ int latest_schema_version();
 // the file belongs to another application (its PRAGMA application_id is not SkinScan's).
 int migrate(const DbRef& ref);
 
+// The SQL of migration `version` (1..latest_schema_version()), for tests that build a file
+// as an older SkinScan wrote it.
+const char* migration_sql(int version);
+
 // Reads the applied version (0 for a fresh file).
 int current_schema_version(const DbRef& ref);
 

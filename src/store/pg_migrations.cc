@@ -87,7 +87,21 @@ CREATE TABLE sessions (
 );
 )sql";
 
-constexpr std::array<const char*, 2> kMigrations{kV1, kV2};
+// Migration 3 (issue 11): the decision `inconclusive` (below the threshold, not low risk,
+// always refers), and a referral is never `no_disease`; stored rows that referred but were
+// worded "No disease" under the old rule become `inconclusive` with the new words.
+constexpr const char* kV3 = R"sql(
+ALTER TABLE screenings DROP CONSTRAINT screenings_decision_check;
+UPDATE screenings SET decision = 'inconclusive',
+  finding = 'Inconclusive ' || chr(8212) || ' needs a dermatologist''s review'
+  WHERE decision = 'no_disease' AND refer;
+ALTER TABLE screenings ADD CONSTRAINT screenings_decision_check
+  CHECK (decision IN ('diagnosis', 'no_disease', 'inconclusive', 'not_a_lesion'));
+ALTER TABLE screenings ADD CONSTRAINT screenings_referral_never_no_disease
+  CHECK (NOT (decision = 'no_disease' AND refer));
+)sql";
+
+constexpr std::array<const char*, 3> kMigrations{kV1, kV2, kV3};
 
 bool has_migrations_table(PgConn& c) {
   return !c.exec("SELECT to_regclass('schema_migrations')", {}, "read schema").is_null(0, 0);

@@ -157,6 +157,7 @@ ScreeningRow PgStore::create_screening(const NewScreening& s, notify::Status ini
   const bool pending = initial == notify::Status::kPending;
   for (const auto& [who, to] : {std::pair{notify::Recipient::kPatient, &s.patient_phone},
                                 std::pair{notify::Recipient::kDoctor, &s.doctor_phone}}) {
+    if (s.decision == "not_a_lesion") break;  // no report about a photo that is not a lesion
     c_->exec(
         "INSERT INTO notifications (screening_id, recipient, to_number, status, attempts,"
         " next_attempt_at, delivery_started_at, created_at, updated_at)"
@@ -179,23 +180,35 @@ std::optional<ScreeningRow> PgStore::get_screening(std::int64_t id) {
   return row;
 }
 
-Page PgStore::list_screenings(const std::string& query, int page, int page_size) {
+Page PgStore::list_screenings(const std::string& query, int page, int page_size,
+                              const ListFilter& filter) {
   Page out;
   out.page = std::max(page, 1);
   out.page_size = std::clamp(page_size, 1, kMaxPageSize);
   const auto [folded, digits] = search_keys(query);
-  constexpr const char* kWhere =
-      " WHERE ($1 = '' OR strpos(patient_name_folded, $1) > 0"
-      " OR ($2 <> '' AND strpos(patient_phone_digits, $2) > 0))";
+  const std::int64_t ref_id = id_of_reference(query).value_or(0);
+  const std::int64_t refer = filter.refer ? (*filter.refer ? 1 : 0) : -1;
+  // $1 name, $2 digits, then reference id, decision and refer flag from $first on.
+  const auto where = [](int first) {
+    const std::string id = "$" + std::to_string(first), d = "$" + std::to_string(first + 1),
+                      r = "$" + std::to_string(first + 2);
+    return " WHERE ($1 = '' OR strpos(patient_name_folded, $1) > 0"
+           " OR ($2 <> '' AND strpos(patient_phone_digits, $2) > 0) OR id = " +
+           id + "::bigint) AND (" + d + "::text = '' OR decision = " + d + "::text) AND (" + r +
+           "::bigint < 0 OR refer = (" + r + "::bigint = 1))";
+  };
   std::lock_guard lock(mu_);
   PgTransaction tx(*c_, "list screenings", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  out.total = c_->exec(std::string("SELECT count(*) FROM screenings") + kWhere,
-                       {pg_text(folded), pg_text(digits)}, "list screenings (count)")
+  out.total = c_->exec(std::string("SELECT count(*) FROM screenings") + where(3),
+                       {pg_text(folded), pg_text(digits), pg_int(ref_id), pg_text(filter.decision),
+                        pg_int(refer)},
+                       "list screenings (count)")
                   .int64(0, 0);
-  const auto r = c_->exec(std::string("SELECT ") + kScreeningCols + " FROM screenings" + kWhere +
+  const auto r = c_->exec(std::string("SELECT ") + kScreeningCols + " FROM screenings" + where(5) +
                               " ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4",
                           {pg_text(folded), pg_text(digits), pg_int(out.page_size),
-                           pg_int(static_cast<std::int64_t>(out.page - 1) * out.page_size)},
+                           pg_int(static_cast<std::int64_t>(out.page - 1) * out.page_size),
+                           pg_int(ref_id), pg_text(filter.decision), pg_int(refer)},
                           "list screenings");
   for (int i = 0; i < r.rows(); ++i) out.items.push_back(screening_at(r, i));
   attach_notifications(*c_, out.items);
@@ -330,7 +343,8 @@ std::vector<notify::OutboxMessage> PgStore::claim_due(notify::Clock::time_point 
       " FROM due, screenings s WHERE n.id = due.id AND s.id = n.screening_id"
       " RETURNING n.id, n.screening_id, n.recipient, n.to_number, n.attempts,"
       " n.delivery_started_at, s.created_at, s.patient_name, s.doctor_name, s.finding,"
-      " s.decision, s.confidence, s.refer, s.model_version, due.old_status = 'sending', due.due_at",
+      " s.decision, s.confidence, s.refer, s.model_version, due.old_status = 'sending', due.due_at,"
+      " s.label",
       {pg_int(now_ms), pg_int(limit), pg_int(now_ms + lease.count())}, "claim due notifications");
   std::vector<std::tuple<bool, std::int64_t, std::int64_t>> order;  // in flight, due, index
   for (int i = 0; i < r.rows(); ++i) {
@@ -350,6 +364,7 @@ std::vector<notify::OutboxMessage> PgStore::claim_due(notify::Clock::time_point 
     m.report.refer = r.boolean(i, 12);
     m.report.date = iso_date(r.int64(i, 6));
     m.report.model_version = r.text(i, 13);
+    m.report.label = r.text(i, 16);
     out.push_back(std::move(m));
   }
   // RETURNING has no order: in-flight rows first, then by due time, then id.

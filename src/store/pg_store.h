@@ -31,7 +31,8 @@ class PgStore final : public Store {
   ScreeningRow create_screening(const NewScreening& s, notify::Status initial,
                                 const std::optional<Blob>& photo = std::nullopt) override;
   std::optional<ScreeningRow> get_screening(std::int64_t id) override;
-  Page list_screenings(const std::string& query, int page, int page_size = 20) override;
+  Page list_screenings(const std::string& query, int page, int page_size = 20,
+                       const ListFilter& filter = {}) override;
   std::vector<NotificationRow> list_notifications(std::optional<notify::Status> status) override;
   Counts counts() override;
 

@@ -56,7 +56,7 @@ std::vector<notify::OutboxMessage> SqliteStore::claim_due(notify::Clock::time_po
                   (std::string("SELECT n.id, n.screening_id, n.recipient, n.to_number,"
                                " n.attempts, n.delivery_started_at, s.created_at,"
                                " s.patient_name, s.doctor_name, s.finding, s.decision,"
-                               " s.confidence, s.refer, s.model_version"
+                               " s.confidence, s.refer, s.model_version, s.label"
                                " FROM notifications n JOIN screenings s ON s.id = n.screening_id"
                                " WHERE ") +
                    where_order + " LIMIT ?2")
@@ -81,6 +81,7 @@ std::vector<notify::OutboxMessage> SqliteStore::claim_due(notify::Clock::time_po
       m.report.refer = due.int64(12) != 0;
       m.report.date = iso_date(due.int64(6));
       m.report.model_version = due.text(13);
+      m.report.label = due.text(14);
       out.push_back(std::move(m));
     }
   };

@@ -51,11 +51,13 @@ SqliteStore::SqliteStore(const std::string& path) : path_(path) {
       throw StoreError("store " + path_ + ": open: cannot use the WAL journal (got '" + mode +
                        "'); put the database on a local file system");
     }
-    exec(ref, "PRAGMA foreign_keys = ON", "open (foreign keys)");
     // FULL: every commit is on disk before it returns, so a screening the clinic was shown
     // survives a power cut too; costs one fsync of the WAL per commit.
     exec(ref, "PRAGMA synchronous = FULL", "open (synchronous)");
+    // Foreign keys are enabled after migrating: a migration that rebuilds a parent table
+    // (drop + rename, migration 3) must not cascade into its child rows.
     migrate(ref);
+    exec(ref, "PRAGMA foreign_keys = ON", "open (foreign keys)");
   } catch (...) {
     sqlite3_close_v2(db_);
     db_ = nullptr;
@@ -149,6 +151,7 @@ ScreeningRow SqliteStore::create_screening(const NewScreening& s, notify::Status
   const bool pending = initial == notify::Status::kPending;
   for (const auto& [who, to] : {std::pair{notify::Recipient::kPatient, &s.patient_phone},
                                 std::pair{notify::Recipient::kDoctor, &s.doctor_phone}}) {
+    if (s.decision == "not_a_lesion") break;  // no report about a photo that is not a lesion
     note.reset();
     note.bind_int(1, id)
         .bind_text(2, notify::recipient_code(who))
@@ -172,21 +175,26 @@ std::optional<ScreeningRow> SqliteStore::get_screening(std::int64_t id) {
   return row;
 }
 
-Page SqliteStore::list_screenings(const std::string& query, int page, int page_size) {
+Page SqliteStore::list_screenings(const std::string& query, int page, int page_size,
+                                  const ListFilter& filter) {
   Page out;
   out.page = std::max(page, 1);
   out.page_size = std::clamp(page_size, 1, kMaxPageSize);
   const auto [folded, digits] = search_keys(query);
+  const std::int64_t ref_id = id_of_reference(query).value_or(0);
+  const std::int64_t refer = filter.refer ? (*filter.refer ? 1 : 0) : -1;
   constexpr const char* kWhere =
       " WHERE (?1 = '' OR instr(patient_name_folded, ?1) > 0"
-      " OR (?2 <> '' AND instr(patient_phone_digits, ?2) > 0))";
+      " OR (?2 <> '' AND instr(patient_phone_digits, ?2) > 0) OR id = ?5)"
+      " AND (?6 = '' OR decision = ?6) AND (?7 < 0 OR refer = ?7)";
 
   std::lock_guard lock(mu_);
   const DbRef ref{db_, &path_};
   Transaction tx(ref, Transaction::Kind::kRead, "list screenings");
   Statement count(ref, (std::string("SELECT count(*) FROM screenings") + kWhere).c_str(),
                   "list screenings (count)");
-  count.bind_text(1, folded).bind_text(2, digits);
+  count.bind_text(1, folded).bind_text(2, digits).bind_int(5, ref_id);
+  count.bind_text(6, filter.decision).bind_int(7, refer);
   out.total = count.step() ? count.int64(0) : 0;
   Statement rows(ref,
                  (std::string("SELECT ") + kScreeningColumns + " FROM screenings" + kWhere +
@@ -196,7 +204,10 @@ Page SqliteStore::list_screenings(const std::string& query, int page, int page_s
   rows.bind_text(1, folded)
       .bind_text(2, digits)
       .bind_int(3, out.page_size)
-      .bind_int(4, static_cast<std::int64_t>(out.page - 1) * out.page_size);
+      .bind_int(4, static_cast<std::int64_t>(out.page - 1) * out.page_size)
+      .bind_int(5, ref_id)
+      .bind_text(6, filter.decision)
+      .bind_int(7, refer);
   NotificationReader notes(ref);
   while (rows.step()) {
     out.items.push_back(read_screening(rows));

@@ -85,6 +85,15 @@ struct Blob {
   std::string bytes;
 };
 
+// Filters of the history list beside the text query; empty / nullopt: no filter (issue 11).
+struct ListFilter {
+  std::string decision;       // diagnosis | no_disease | inconclusive | not_a_lesion
+  std::optional<bool> refer;  // only referred (true) or only not referred (false)
+};
+
+// The screening id a reference names: "SS-000008", "ss-8", "SS000008" -> 8; nullopt else.
+std::optional<std::int64_t> id_of_reference(const std::string& query);
+
 // The database as every stage sees it. Two backends implement it with the same behaviour
 // (the store test suite runs against both): SqliteStore (one file, the default) and PgStore
 // (PostgreSQL, for several instances sharing one database). open_store() picks by the --db
@@ -103,11 +112,13 @@ class Store : public notify::Outbox {
   virtual bool ready() = 0;
 
   // `initial` is the status of both notification rows: pending when Twilio is configured,
-  // not_configured otherwise. Returns the complete row (with notifications).
+  // not_configured otherwise. A `not_a_lesion` screening gets NO notification rows (nothing
+  // is ever sent about a photo that is not a lesion). Returns the complete row.
   // Validates first and throws StoreError naming the field (never echoing its value):
   // names 1-100 code points of valid UTF-8; phones E.164 ("+" and 2-15 digits);
   // image_sha256 64 lower-case hex digits; image_format jpeg|png|webp; width, height > 0;
-  // decision diagnosis|no_disease|not_a_lesion; confidence, malignancy_risk in [0, 1] (float
+  // decision diagnosis|no_disease|inconclusive|not_a_lesion, and never no_disease with
+  // refer; confidence, malignancy_risk in [0, 1] (float
   // rounding up to 1e-4 outside is clamped);
   // result_json valid JSON; initial pending|not_configured.
   // `photo`, when given, must hash to s.image_sha256; it is stored in the blob table in the
@@ -121,7 +132,10 @@ class Store : public notify::Outbox {
   // exactly) or, when it holds only digits and + - ( ) . space, the patient's phone (its
   // digits a substring of the E.164 digits). Empty matches everything. Newest first
   // (created_at, then id, descending). page < 1 reads as 1; page_size is clamped to 1..100.
-  virtual Page list_screenings(const std::string& query, int page, int page_size = 20) = 0;
+  // A query that is a reference (id_of_reference) also matches that screening; `filter`
+  // narrows by decision and refer flag.
+  virtual Page list_screenings(const std::string& query, int page, int page_size = 20,
+                               const ListFilter& filter = {}) = 0;
   virtual std::vector<NotificationRow> list_notifications(std::optional<notify::Status> status) = 0;
   virtual Counts counts() = 0;
 

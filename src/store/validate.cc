@@ -52,9 +52,11 @@ void check_new_screening(const NewScreening& s, notify::Status initial, const st
     bad("image_format", "not jpeg, png or webp");
   }
   if (s.image_width <= 0 || s.image_height <= 0) bad("image size", "width and height must be > 0");
-  if (s.decision != "diagnosis" && s.decision != "no_disease" && s.decision != "not_a_lesion") {
-    bad("decision", "not diagnosis, no_disease or not_a_lesion");
+  if (s.decision != "diagnosis" && s.decision != "no_disease" && s.decision != "inconclusive" &&
+      s.decision != "not_a_lesion") {
+    bad("decision", "not diagnosis, no_disease, inconclusive or not_a_lesion");
   }
+  if (s.decision == "no_disease" && s.refer) bad("decision", "a referral cannot be no_disease");
   if (!unit_interval(s.confidence)) bad("confidence", "not in [0, 1]");
   if (!unit_interval(s.malignancy_risk)) bad("malignancy_risk", "not in [0, 1]");
   if (s.result_json.empty()) bad("result_json", "empty");

@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "train/evaluate.h"
+#include "train/operating_point.h"
 
 namespace skinscan {
 
@@ -33,6 +34,9 @@ torch::Tensor batch_logits(const Net& net, const std::vector<cv::Mat>& images,
   return parts.empty() ? torch::zeros({0, static_cast<long>(kNumClasses)}) : torch::cat(parts);
 }
 
+// Besides the prior adjustment and temperature, the decision's low-risk operating point is
+// fitted on validation (fit_operating_point), and the test rows' decision table is stored
+// under metrics.test.decisions (without the not-a-lesion detector, fitted later).
 Finalized calibrate_and_score(const Net& net, ModelInfo& info, const LabelledImages& val,
                               const LabelledImages& test, double min_mel_recall) {
   Finalized out;
@@ -40,12 +44,17 @@ Finalized calibrate_and_score(const Net& net, ModelInfo& info, const LabelledIma
   out.prior = choose_prior_adjustment(val_logits, val.labels, info.calibration, min_mel_recall);
   info.calibration.prior_adjustment = out.prior.adjustment;
   info.calibration.temperature = fit_temperature(val_logits, val.labels, info.calibration);
+  fit_operating_point(class_probs(calibrate(val_logits, info.calibration)), val.labels, info);
   out.metrics["validation"] =
       evaluation_json(evaluate_logits(val_logits, info.calibration, val.labels));
   if (!test.labels.empty()) {
-    const Evaluation te = evaluate_logits(batch_logits(net, test.images, info.input, torch::kCPU),
-                                          info.calibration, test.labels);
+    const torch::Tensor test_logits = batch_logits(net, test.images, info.input, torch::kCPU);
+    const Evaluation te = evaluate_logits(test_logits, info.calibration, test.labels);
     out.metrics["test"] = evaluation_json(te);
+    std::vector<Finding> findings;
+    for (const ClassProbs& p : class_probs(calibrate(test_logits, info.calibration)))
+      findings.push_back(decide(p, model_rule(info)));
+    out.metrics["test"]["decisions"] = decision_table_json(tabulate(findings, test.labels));
   }
   return out;
 }

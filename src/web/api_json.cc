@@ -30,14 +30,16 @@ json error_body(const std::vector<FieldError>& errors) {
 
 std::string overall_word(const std::vector<store::NotificationRow>& ns) {
   using notify::Status;
-  bool all_ok = !ns.empty();
+  if (ns.empty()) return "Not sent";
+  bool all_ok = true, all_unconfigured = true;
   for (const auto& n : ns) {
+    if (n.status != Status::kNotConfigured) all_unconfigured = false;
     switch (n.status) {
       case Status::kFailed:
       case Status::kUndelivered:
       case Status::kExpired:
-      case Status::kNotConfigured:
         return "Failed";
+      case Status::kNotConfigured:
       case Status::kQueued:
       case Status::kSent:
       case Status::kDelivered:
@@ -46,6 +48,10 @@ std::string overall_word(const std::vector<store::NotificationRow>& ns) {
       default:
         all_ok = false;
     }
+  }
+  if (all_unconfigured) return "Not configured";
+  for (const auto& n : ns) {
+    if (n.status == Status::kNotConfigured) return "Failed";  // some sent, some never could be
   }
   return all_ok ? "Success" : "Pending";
 }

@@ -140,7 +140,24 @@ json schemas() {
         {"name", str},
         {"words", str},
         {"confidence", {{"type", "number"}}},
-        {"decision", {{"type", "string"}, {"enum", {"diagnosis", "no_disease", "not_a_lesion"}}}},
+        {"decision",
+         {{"type", "string"},
+          {"enum", {"diagnosis", "no_disease", "inconclusive", "not_a_lesion"}},
+          {"description",
+           "diagnosis: the top class reaches the threshold; no_disease: below it and the "
+           "malignancy risk is under no_disease_max_risk (never with refer); inconclusive: below "
+           "it and not low risk (always refers); not_a_lesion: not a skin-lesion photo (no "
+           "disease named, nothing sent)"}}},
+        {"decision_text", str},
+        {"confidence_text",
+         {{"type", "string"},
+          {"description",
+           "what the confidence is of, e.g. \"76% melanoma\"; empty for not_a_lesion"}}},
+        {"confidence_meaning",
+         {{"type", "string"},
+          {"description",
+           "how often the top class was right at this confidence on held-out data"}}},
+        {"no_disease_max_risk", {{"type", "number"}}},
         {"probabilities", probs},
         {"top3", {{"type", "array"}, {"items", {{"type", "object"}}}}},
         {"malignancy_risk", {{"type", "number"}}},
@@ -171,7 +188,9 @@ json schemas() {
         {"heatmap_url", str},
         {"result", ref("Result")},
         {"notifications", {{"type", "array"}, {"items", ref("Notification")}}},
-        {"overall", {{"type", "string"}, {"enum", {"Success", "Failed", "Pending"}}}}}}};
+        {"overall",
+         {{"type", "string"},
+          {"enum", {"Success", "Failed", "Pending", "Not configured", "Not sent"}}}}}}};
   json field_error = {{"type", "object"},
                       {"properties", {{"code", str}, {"message", str}, {"field", nstr}}}};
   return {

@@ -179,7 +179,9 @@ void Server::Impl::get_list(const Request& req, Response& res) {
       return;
     }
   }
-  const store::Page pg = store->list_screenings(query, page, 20);
+  store::ListFilter filter;
+  if (!list_filter(req, filter, res)) return;
+  const store::Page pg = store->list_screenings(query, page, 20, filter);
   json items = json::array();
   for (const auto& row : pg.items) items.push_back(screening_json(row));
   send_json(

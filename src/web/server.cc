@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "web/files.h"
+#include "web/html_errors.h"
 #include "web/http_reply.h"
 #include "web/server_impl.h"
 
@@ -142,6 +143,10 @@ void Server::Impl::setup() {
               res.set_header("Allow", allow);
               send_error(res, 405, "method_not_allowed",
                          req.method + " is not allowed here; use " + allow);
+            } else if (wants_html(req.get_header_value("Accept"))) {  // a browser: a page
+              res.set_content(
+                  error_page_html(404, "Page not found", "There is no page at " + req.path + "."),
+                  "text/html; charset=utf-8");
             } else {
               send_error(res, 404, "not_found", "no such route");
             }
@@ -212,7 +217,7 @@ void Server::Impl::setup() {
   // Pages and assets (static files through cpp-httplib's mount point: it refuses paths
   // that leave the folder).
   add_route("GET", "/", pg("index.html"));
-  add_route("GET", R"(/screenings/\d{1,18})", pg("screening.html"));
+  add_route("GET", R"(/screenings/(\d{1,18}))", guard(Access::kPage, bind(&Impl::result_page)));
   add_route("GET", "/history", pg("history.html"));
   add_route("GET", "/insights", pg("insights.html"));
   add_route("GET", "/model", pg("model.html"));

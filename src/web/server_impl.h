@@ -97,6 +97,10 @@ struct Server::Impl {
   std::optional<store::ScreeningRow> find(const Request& req, Response& res);
   void get_one(const Request& req, Response& res);
   void get_list(const Request& req, Response& res);
+  // Issue 11 (web/clinic_routes.cc): the history filters, and a result page only for a
+  // screening that exists (else a 404 page with a heading).
+  bool list_filter(const Request& req, store::ListFilter& filter, Response& res) const;
+  void result_page(const Request& req, Response& res);
   std::filesystem::path image_path(const store::ScreeningRow& row) const;
   std::optional<std::string> photo_bytes(const store::ScreeningRow& row);
   void get_image(const Request& req, Response& res);

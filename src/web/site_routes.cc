@@ -80,7 +80,8 @@ void Server::Impl::delete_session(const Request& req, Response& res) {
 void Server::Impl::get_session(const Request& req, Response& res) {
   send_json(res, 200,
             {{"auth_required", !cfg.api_token.empty()},
-             {"authenticated", !cfg.api_token.empty() && (bearer_ok(req) || session_ok(req))}});
+             {"authenticated", !cfg.api_token.empty() && (bearer_ok(req) || session_ok(req))},
+             {"default_region", cfg.default_region}});
 }
 
 void Server::Impl::get_metrics(const Request&, Response& res) {

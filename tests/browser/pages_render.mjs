@@ -12,7 +12,9 @@ const INSIGHT_CHARTS = [
   'chart-localization',
   'chart-lesion',
   'chart-dxtype',
-  'chart-age-class',
+  // Age by class: small multiples, one chart per class (issue 11).
+  'chart-age-akiec',
+  'chart-age-nv',
 ];
 
 async function chartInfo(page, id) {
@@ -43,6 +45,8 @@ await run('Browser.PagesRender', async () => {
     const csp = response.headers()['content-security-policy'] || '';
     assert.match(csp, /script-src 'self'/, `${path} has the CSP header`);
     assert.equal(await page.locator('nav.site-nav a').count(), 4, `${path} nav`);
+    // The sign-out control exists but stays hidden without a login.
+    assert.equal(await page.locator('#sign-out').isVisible(), false, `${path} no sign-out without login`);
     assert.ok(await page.locator('#site-disclaimer').isVisible(), `${path} disclaimer visible`);
     assert.match(await page.textContent('#site-disclaimer'), /Screening aid, not a diagnosis/);
     // The HTML as served: no inline script, style element or style attribute (CSP forbids them).
@@ -119,9 +123,9 @@ await run('Browser.PagesRender', async () => {
   assert.equal(await page.evaluate(() => document.activeElement.className), 'skip-link');
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.getAttribute('href')), '/');
-  await page.focus('#image');
-  const order = [];
-  for (let i = 0; i < 5; i++) {
+  await page.focus('#patient_name');
+  const order = ['patient_name'];
+  for (let i = 0; i < 4; i++) {
     await page.keyboard.press('Tab');
     order.push(await page.evaluate(() => document.activeElement.id));
   }
@@ -131,8 +135,13 @@ await run('Browser.PagesRender', async () => {
   }
   assertNoProblems(page, 'form');
 
-  // An unknown screening says so in words (the expected 404 line is not a page error).
-  await page.goto(server.url + '/screenings/999999');
-  await page.waitForSelector('#page-message:not([hidden])');
-  assert.match(await page.textContent('#page-message'), /not found/);
+  // The photo field comes first; the example photos sit between it and the patient's name.
+  await page.focus('#image');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'example');
+
+  // An unknown screening is a 404 page with a heading (not a blank result page).
+  const missing = await page.goto(server.url + '/screenings/999999');
+  assert.equal(missing.status(), 404);
+  assert.match(await page.textContent('h1'), /Screening not found/);
 });

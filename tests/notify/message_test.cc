@@ -14,8 +14,9 @@ Report sample() {
   r.reference = "SS-000042";
   r.patient_name = "Ana María Løvås";
   r.doctor_name = "Dr. 李小龙";
-  r.finding = "Melanoma";
+  r.finding = "Melanoma \u2014 a skin cancer, see a dermatologist";
   r.decision = "diagnosis";
+  r.label = "mel";
   r.confidence = 0.914;
   r.refer = true;
   r.date = "2026-11-26";
@@ -36,9 +37,9 @@ bool valid_utf8(const std::string& s) {
 TEST(Message, HoldsEveryField) {
   const std::string m = compose_message(sample());
   for (const char* part :
-       {"Patient: Ana María Løvås", "Doctor: Dr. 李小龙", "Result: Melanoma", "Confidence: 91%",
-        "Date: 2026-11-26", "Model: resnet-s-2026.11", "Reference: SS-000042",
-        "Screening aid, not a diagnosis. Please consult your doctor."}) {
+       {"Patient: Ana María Løvås", "Doctor: Dr. 李小龙", "Result: Melanoma \u2014 a skin cancer",
+        "Confidence: 91% melanoma", "Date: 2026-11-26", "Model: resnet-s-2026.11",
+        "Reference: SS-000042", "Screening aid, not a diagnosis. Please consult your doctor."}) {
     EXPECT_NE(m.find(part), std::string::npos) << part << "\n" << m;
   }
   EXPECT_NE(m.find("dermatologist"), std::string::npos);
@@ -47,19 +48,51 @@ TEST(Message, HoldsEveryField) {
 TEST(Message, ReferLineOnlyWhenFlagged) {
   Report r = sample();
   r.refer = false;
-  r.finding = "No disease";
+  r.finding = "No disease detected";
   r.decision = "no_disease";
+  r.label = "nv";
+  r.confidence = 0.62;
   const std::string m = compose_message(r);
   EXPECT_EQ(m.find("dermatologist"), std::string::npos);
-  EXPECT_NE(m.find("Result: No disease"), std::string::npos);
+  EXPECT_NE(m.find("Result: No disease detected\nConfidence: 62% melanocytic nevus\n"),
+            std::string::npos)
+      << m;
+}
+
+// The melanoma (ISIC_0029512): 76% melanoma, below the threshold, risk 80%. The
+// patient's message is never "No disease" when it refers -- also for a row stored under the
+// old rule, whose words said "No disease".
+TEST(Message, AReferralIsNeverWordedNoDisease) {
+  Report r = sample();
+  r.decision = "inconclusive";
+  r.finding = "Inconclusive \u2014 needs a dermatologist's review";
+  r.label = "mel";
+  r.confidence = 0.761;
+  r.refer = true;
+  std::string m = compose_message(r);
+  EXPECT_NE(m.find("Result: Inconclusive \u2014 needs a dermatologist's review\n"
+                   "Confidence: 76% melanoma\n"
+                   "Please see a dermatologist"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("No disease"), std::string::npos);
+  r.decision = "no_disease";  // a legacy row
+  r.finding = "No disease";
+  m = compose_message(r);
+  EXPECT_EQ(m.find("No disease"), std::string::npos) << m;
+  EXPECT_NE(m.find("Result: Inconclusive"), std::string::npos) << m;
+  const auto vars = nlohmann::json::parse(content_variables(r));
+  EXPECT_EQ(vars["finding"],
+            "Inconclusive \u2014 needs a dermatologist's review - please see a dermatologist");
+  EXPECT_EQ(vars["confidence"], "76% melanoma");
 }
 
 TEST(Message, ConfidenceIsAPercentageClamped) {
   Report r = sample();
   r.confidence = 0.5;
-  EXPECT_NE(compose_message(r).find("Confidence: 50%"), std::string::npos);
+  EXPECT_NE(compose_message(r).find("Confidence: 50% melanoma"), std::string::npos);
   r.confidence = 1.7;
-  EXPECT_NE(compose_message(r).find("Confidence: 100%"), std::string::npos);
+  EXPECT_NE(compose_message(r).find("Confidence: 100% melanoma"), std::string::npos);
   r.confidence = std::nan("");
   EXPECT_NE(compose_message(r).find("Confidence: n/a"), std::string::npos);
 }
@@ -119,14 +152,16 @@ TEST(ContentVariables, NamedAndNumbered) {
   const auto named = nlohmann::json::parse(content_variables(sample()));
   EXPECT_EQ(named["patient"], "Ana María Løvås");
   EXPECT_EQ(named["doctor"], "Dr. 李小龙");
-  EXPECT_EQ(named["finding"], "Melanoma - please see a dermatologist");
-  EXPECT_EQ(named["confidence"], "91%");
+  EXPECT_EQ(named["finding"],
+            "Melanoma \u2014 a skin cancer, see a dermatologist - please see a dermatologist");
+  EXPECT_EQ(named["confidence"], "91% melanoma");
   EXPECT_EQ(named["date"], "2026-11-26");
   EXPECT_EQ(named["reference"], "SS-000042");
   EXPECT_EQ(named.size(), 6u);
   const auto numbered = nlohmann::json::parse(content_variables(sample(), true));
   EXPECT_EQ(numbered["1"], "Ana María Løvås");
-  EXPECT_EQ(numbered["3"], "Melanoma - please see a dermatologist");
+  EXPECT_EQ(numbered["3"],
+            "Melanoma \u2014 a skin cancer, see a dermatologist - please see a dermatologist");
   EXPECT_EQ(numbered["6"], "SS-000042");
 }
 

@@ -69,6 +69,56 @@ TEST(Engine, ScreensAFullSizeSampleCompletely) {
   EXPECT_EQ(j["top3"].size(), 3u);
 }
 
+// The JSON every surface prints (`skinscan predict`, the API): the decision in words, what the
+// confidence is of, the fitted low-risk operating point, and never "No disease" for a result
+// that refers -- over the full-size samples and the reference split's test melanomas.
+TEST(Engine, JsonWordsFollowTheDecisionAndNeverCallAReferralNoDisease) {
+  EXPECT_GT(engine().rule().low_risk, 0.0);
+  EXPECT_LE(engine().rule().low_risk, engine().rule().refer_risk);
+  EXPECT_FALSE(engine().reliability().empty()) << "the shipped model has validation reliability";
+  const Dataset ds = open_dataset(testing::ham10000_dir().string());
+  const Split split =
+      split_from_csv(ds, (testing::ham10000_dir() / "reference_split.csv").string());
+  std::vector<cv::Mat> images;
+  for (const auto& e : fs::directory_iterator(testing::shared_data() / "full-size-samples"))
+    images.push_back(read_image_rgb(e.path().string()));
+  for (std::size_t i : split.indices(Part::kTest))
+    if (class_code(ds.samples[i].dx) == "mel") images.push_back(load_image(ds, i));
+  int inconclusive = 0;
+  for (const cv::Mat& rgb : images) {
+    const Screening s = engine().screen_rgb(rgb);
+    const auto j = engine().to_json(s);
+    const std::string words = j["decision_text"], conf = j["confidence_text"];
+    EXPECT_EQ(words, decision_words(s.finding));
+    EXPECT_EQ(j["no_disease_max_risk"].get<double>(), engine().rule().low_risk);
+    if (j["refer"].get<bool>()) {
+      EXPECT_EQ(words.find("No disease"), std::string::npos) << words;
+    }
+    if (s.finding.decision == Decision::kNotALesion) {
+      EXPECT_EQ(conf, "");
+      continue;
+    }
+    EXPECT_EQ(conf, confidence_words(s.finding));
+    EXPECT_NE(j["confidence_meaning"].get<std::string>().find("right"), std::string::npos);
+    inconclusive += s.finding.decision == Decision::kInconclusive;
+  }
+  EXPECT_GT(inconclusive, 10);  // many test melanomas are below the threshold: they refer
+}
+
+// A model directory written before the operating point existed reads the conservative default.
+TEST(Engine, ModelWithoutOperatingPointUsesTheConservativeDefault) {
+  testing::TempDir dir("engine-old-model");
+  const fs::path src = testing::source_dir() / "models" / "default";
+  for (const char* f : {"weights.pt", "lesion_detector.pt"}) fs::copy_file(src / f, dir / f);
+  nlohmann::json j = nlohmann::json::parse(std::ifstream(src / "model.json"));
+  j.erase("operating_point");
+  std::ofstream(dir / "model.json") << j.dump();
+  const auto old = Engine::load(dir.path().string());
+  EXPECT_DOUBLE_EQ(old->rule().low_risk, kDefaultLowRisk);
+  EXPECT_TRUE(old->reliability().empty());
+  EXPECT_GT(engine().rule().low_risk, kDefaultLowRisk);  // the shipped model's fitted value
+}
+
 TEST(Engine, EveryBadUploadGetsAClearErrorNeverAResult) {
   const Bytes jpeg = file(testing::shared_data() / "full-size-samples" / "ISIC_0024872.jpg");
   EXPECT_EQ(error_code({}), "empty");

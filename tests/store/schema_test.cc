@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "store/backend.h"
+#include "store/migrations.h"
 #include "store/sample.h"
 #include "store/sqlite_store.h"
 #include "store/store.h"
@@ -41,11 +42,11 @@ TEST(Schema, FreshFileIsMigratedToTheLatestVersionInWalMode) {
   skinscan::testing::TempDir dir("schema_fresh");
   const auto path = (dir / "s.db").string();
   SqliteStore store(path);
-  EXPECT_EQ(store.schema_version(), 2);
+  EXPECT_EQ(store.schema_version(), 3);
   EXPECT_EQ(store.path(), path);
   EXPECT_EQ(store.backend(), "sqlite");
   EXPECT_EQ(raw_sql(path, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(raw_count(path, "schema_migrations"), 2);
+  EXPECT_EQ(raw_count(path, "schema_migrations"), 3);
   EXPECT_EQ(raw_sql(path,
                     "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
                     " AND name IN ('screenings_newest', 'notifications_due')"),
@@ -81,9 +82,9 @@ SKINSCAN_STORE_BACKENDS(Migrations);
 
 TEST_P(Migrations, FreshDatabaseIsMigratedToTheLatestVersion) {
   const auto store = open();
-  EXPECT_EQ(store->schema_version(), 2);
+  EXPECT_EQ(store->schema_version(), 3);
   EXPECT_EQ(store->backend(), pg() ? "postgresql" : "sqlite");
-  EXPECT_EQ(count("schema_migrations"), 2);
+  EXPECT_EQ(count("schema_migrations"), 3);
   EXPECT_TRUE(store->ready());
   for (const char* table : {"screenings", "notifications", "blobs", "heatmaps", "sessions"}) {
     EXPECT_EQ(count(table), 0) << table;
@@ -96,8 +97,8 @@ TEST_P(Migrations, ReopeningIsIdempotent) {
   const auto applied_before = raw("SELECT max(applied_at) FROM schema_migrations");
   open();
   const auto c = open();
-  EXPECT_EQ(c->schema_version(), 2);
-  EXPECT_EQ(count("schema_migrations"), 2);
+  EXPECT_EQ(c->schema_version(), 3);
+  EXPECT_EQ(count("schema_migrations"), 3);
   EXPECT_EQ(schema(), schema_before);
   EXPECT_EQ(raw("SELECT max(applied_at) FROM schema_migrations"), applied_before);
 }
@@ -121,9 +122,9 @@ TEST_P(Migrations, InstancesStartingAtOnceMigrateOnce) {
   for (auto& t : threads) t.join();
   for (int i = 0; i < kInstances; ++i) {
     EXPECT_EQ(errors[i], "") << "instance " << i;
-    EXPECT_EQ(versions[i], 2) << "instance " << i;
+    EXPECT_EQ(versions[i], 3) << "instance " << i;
   }
-  EXPECT_EQ(count("schema_migrations"), 2);
+  EXPECT_EQ(count("schema_migrations"), 3);
 }
 
 TEST_P(Migrations, NewerSchemaIsRefusedAndLeftUnchanged) {
@@ -133,7 +134,7 @@ TEST_P(Migrations, NewerSchemaIsRefusedAndLeftUnchanged) {
   EXPECT_NE(err.find("schema version 99 is newer"), std::string::npos) << err;
   EXPECT_NE(err.find(db()), std::string::npos) << err;
   EXPECT_EQ(raw("SELECT max(version) FROM schema_migrations"), "99");
-  EXPECT_EQ(count("schema_migrations"), 3);
+  EXPECT_EQ(count("schema_migrations"), 4);
 }
 
 TEST_P(Migrations, AnotherApplicationsDatabaseIsRefused) {
@@ -158,12 +159,61 @@ TEST(Schema, Version1FilesAreUpgradedWithTheirRowsInFlightReclaimable) {
   raw_sql(path,
           "DROP TABLE sessions; DROP TABLE heatmaps; DROP TABLE blobs;"
           " DROP INDEX notifications_lease; ALTER TABLE notifications DROP COLUMN lease_until;"
-          " DELETE FROM schema_migrations WHERE version = 2");
+          " DELETE FROM schema_migrations WHERE version >= 2");
   SqliteStore store(path);
-  EXPECT_EQ(store.schema_version(), 2);
+  EXPECT_EQ(store.schema_version(), 3);
   EXPECT_EQ(store.list_notifications(notify::Status::kSending).size(), 1u);
   EXPECT_EQ(store.claim_due(notify::Clock::now(), 10, std::chrono::hours(1)).size(), 2u)
       << "the v1 in-flight row is due at once, the pending one too";
+}
+
+// A file written before issue 11 (schema 1) with a screening that referred but was worded
+// "No disease": migrations 2 and 3 keep every row, the notification rows and the id counter, and
+// rewords that screening as inconclusive.
+TEST(Schema, Version1FileIsMigratedKeepingRowsAndRewordingReferrals) {
+  skinscan::testing::TempDir dir("schema_v1");
+  const auto path = (dir / "s.db").string();
+  const std::string screening =
+      "INSERT INTO screenings VALUES (%d, 1764133262000, 'Ann', 'ann', '+14155550123', "
+      "'14155550123', 'Dr B', '+14155550124', '" +
+      std::string(64, 'a') + "', 'jpeg', 600, 450, 'mel', '%s', '%s', 0.76, 0.8, %d, '{}', 'm');";
+  auto row = [&](int id, const char* decision, const char* words, int refer) {
+    char buf[600];
+    std::snprintf(buf, sizeof buf, screening.c_str(), id, decision, words, refer);
+    return std::string(buf);
+  };
+  raw_sql(path, std::string("PRAGMA application_id = 1399542627;") +
+                    "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
+                    " applied_at INTEGER NOT NULL);" +
+                    migration_sql(1) + "INSERT INTO schema_migrations VALUES (1, 0);" +
+                    row(1, "no_disease", "No disease", 1) + row(2, "no_disease", "No disease", 0) +
+                    row(7, "diagnosis", "Melanoma", 1) + "DELETE FROM screenings WHERE id = 7;" +
+                    "INSERT INTO notifications (screening_id, recipient, to_number, status,"
+                    " attempts, created_at, updated_at) VALUES"
+                    " (1, 'patient', '+14155550123', 'delivered', 1, 0, 0),"
+                    " (1, 'doctor', '+14155550124', 'read', 1, 0, 0);");
+  SqliteStore store(path);
+  EXPECT_EQ(store.schema_version(), 3);
+  const auto first = store.get_screening(1);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->decision, "inconclusive");
+  EXPECT_EQ(first->finding, "Inconclusive \u2014 needs a dermatologist's review");
+  EXPECT_TRUE(first->refer);
+  ASSERT_EQ(first->notifications.size(), 2u);  // not cascaded away by the table rebuild
+  EXPECT_EQ(store.get_screening(2)->decision, "no_disease");
+  EXPECT_EQ(store.get_screening(2)->finding, "No disease");
+  EXPECT_EQ(raw_sql(path, "PRAGMA foreign_key_check"), "");
+  EXPECT_EQ(raw_sql(path,
+                    "SELECT \"table\" || ':' || on_delete FROM"
+                    " pragma_foreign_key_list('notifications')"),
+            "screenings:CASCADE");
+  // Ids are never reused: the next one follows the deleted 7.
+  NewScreening s = testing::sample();
+  EXPECT_EQ(store.create_screening(s, notify::Status::kNotConfigured).id, 8);
+  // The new CHECK: no referral stored as no_disease, even past the store's own validation.
+  EXPECT_NE(
+      raw_sql(path, "SELECT sql FROM sqlite_schema WHERE name = 'screenings'").find("inconclusive"),
+      std::string::npos);
 }
 
 TEST(Schema, FileThatIsNotADatabaseIsRefused) {

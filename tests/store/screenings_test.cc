@@ -23,14 +23,39 @@ SKINSCAN_STORE_BACKENDS(Screenings);
 
 const std::regex kIsoUtc(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)");
 
+// A photo that is not a lesion is kept for audit but nothing is ever sent about it; and a
+// referral is never stored as "No disease" (issue 11).
+TEST_P(Screenings, NotALesionGetsNoNotificationsAndReferralsAreNeverNoDisease) {
+  const auto store_ptr = open();
+  Store& store = *store_ptr;
+  auto in = sample();
+  in.decision = "not_a_lesion";
+  in.finding = "Not a skin-lesion photo \u2014 please retake the photo";
+  const auto made = store.create_screening(in, Status::kPending);
+  EXPECT_TRUE(made.notifications.empty());
+  EXPECT_TRUE(store.get_screening(made.id)->notifications.empty());
+  EXPECT_TRUE(store.list_notifications(std::nullopt).empty());
+  auto bad = sample();
+  bad.decision = "no_disease";
+  bad.refer = true;
+  EXPECT_THROW(store.create_screening(bad, Status::kPending), StoreError);
+  EXPECT_EQ(store.list_screenings("", 1).total, 1);
+  // The history filters and the reference search.
+  const auto other = store.create_screening(sample(), Status::kPending);
+  EXPECT_EQ(store.list_screenings("", 1, 20, {"not_a_lesion", std::nullopt}).total, 1);
+  EXPECT_EQ(store.list_screenings("", 1, 20, {"", true}).total, 0);
+  EXPECT_EQ(store.list_screenings("", 1, 20, {"", false}).total, 2);
+  EXPECT_EQ(store.list_screenings("SS-" + std::to_string(other.id), 1).items.at(0).id, other.id);
+}
+
 TEST_P(Screenings, CreateAndGetRoundTripKeepsEveryFieldAndUnicodeNames) {
   const auto store_ptr = open();
   Store& store = *store_ptr;
   auto in = sample("Zoë Ñúñez-O'Brien 😀👩🏽‍⚕️", "+14155550123");
   in.doctor_name = "李医生 Доктор";
   in.refer = true;
-  in.decision = "not_a_lesion";
-  in.finding = "Not a skin-lesion photo";
+  in.decision = "inconclusive";
+  in.finding = "Inconclusive \u2014 needs a dermatologist's review";
   const auto made = store.create_screening(in, Status::kPending);
   EXPECT_GT(made.id, 0);
   EXPECT_EQ(made.reference,
@@ -48,8 +73,8 @@ TEST_P(Screenings, CreateAndGetRoundTripKeepsEveryFieldAndUnicodeNames) {
   EXPECT_EQ(got->image_width, 600);
   EXPECT_EQ(got->image_height, 450);
   EXPECT_EQ(got->label, "nv");
-  EXPECT_EQ(got->decision, "not_a_lesion");
-  EXPECT_EQ(got->finding, "Not a skin-lesion photo");
+  EXPECT_EQ(got->decision, "inconclusive");
+  EXPECT_EQ(got->finding, in.finding);
   EXPECT_DOUBLE_EQ(got->confidence, 0.91);
   EXPECT_DOUBLE_EQ(got->malignancy_risk, 0.05);
   EXPECT_TRUE(got->refer);

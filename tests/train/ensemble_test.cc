@@ -96,6 +96,8 @@ TEST_F(EnsembleTest, ProbabilitiesAreTheCalibratedMeanOfTheMembersAndReloadIdent
             static_cast<int>(split_->indices(Part::kTest).size()));
   EXPECT_EQ(extra["training"]["members"].size(), 2u);
   EXPECT_EQ(extra["data"]["split_fingerprint"], split_->fingerprint());
+  EXPECT_EQ(extra["operating_point"]["fitted_on"], "validation");  // refitted on the ensemble
+  EXPECT_TRUE(extra["metrics"]["test"].contains("decisions"));
   EXPECT_TRUE(fs::exists(fs::path(out) / "members" / "1-resnet-m" / "history.json"));
 }
 

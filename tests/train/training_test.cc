@@ -53,6 +53,18 @@ TEST(Training, ShortRunLossFallsAndModelReloadsIdentically) {
   EXPECT_TRUE(m.contains("validation"));
   EXPECT_TRUE(m.contains("test"));
   EXPECT_EQ(m["test"]["n"].get<int>(), static_cast<int>(split.indices(Part::kTest).size()));
+  // The decision's low-risk operating point, fitted on validation, and the test decisions.
+  const auto& op = loaded.info().extra["operating_point"];
+  EXPECT_EQ(op["fitted_on"], "validation");
+  const double low = op["no_disease_max_risk"];
+  EXPECT_GE(low, 0.0);
+  EXPECT_LE(low, loaded.info().refer_threshold);
+  EXPECT_LE(op["validation"]["malignant_no_disease"].get<int>(),
+            0.03 * op["validation"]["malignant"].get<int>());
+  EXPECT_EQ(op["reliability"].size(), 10u);
+  EXPECT_EQ(
+      m["test"]["decisions"]["malignant"].get<int>() + m["test"]["decisions"]["benign"].get<int>(),
+      m["test"]["n"].get<int>());
 }
 
 TEST(Training, SeedCnnTrainsOnHmnistSizedInput) {

@@ -65,8 +65,12 @@ TEST(WebServer, HappyPathStoresEverything) {
   EXPECT_TRUE(codes.count(res["label"].get<std::string>()));
   EXPECT_TRUE(res["name"].is_string());
   const std::string decision = res["decision"];
-  EXPECT_TRUE(decision == "diagnosis" || decision == "no_disease") << decision;
-  EXPECT_EQ(res["words"], decision == "diagnosis" ? res["name"].get<std::string>() : "No disease");
+  EXPECT_TRUE(decision == "diagnosis" || decision == "no_disease" || decision == "inconclusive")
+      << decision;
+  EXPECT_EQ(res["words"], res["decision_text"]);
+  if (res["refer"] == true) {
+    EXPECT_EQ(res["words"].get<std::string>().find("No disease"), std::string::npos);
+  }
   const double conf = res["confidence"];
   EXPECT_GT(conf, 0.0);
   EXPECT_LE(conf, 1.0);
@@ -95,7 +99,7 @@ TEST(WebServer, HappyPathStoresEverything) {
   EXPECT_EQ(j["notifications"][1]["recipient"], "doctor");
   EXPECT_EQ(j["notifications"][1]["to"], "+14155550124");
   EXPECT_EQ(j["notifications"][1]["status"], "not_configured");
-  EXPECT_EQ(j["overall"], "Failed");  // not configured = not delivered, as the seed app says
+  EXPECT_EQ(j["overall"], "Not configured");  // its own neutral state, not "Failed"
 
   // Stored: one row, the image under its hash, and the same object when read back.
   EXPECT_EQ(s.rows(), 1);
@@ -213,8 +217,47 @@ TEST(WebServer, ChartIsNotALesion) {
   ASSERT_EQ(r->status, 201) << r->body;
   const json j = json_of(r);
   EXPECT_EQ(j["result"]["decision"], "not_a_lesion");
-  EXPECT_EQ(j["result"]["words"], "Not a skin-lesion photo");
+  EXPECT_EQ(j["result"]["words"], "Not a skin-lesion photo \u2014 please retake the photo");
   EXPECT_EQ(j["result"]["refer"], false);
+  EXPECT_EQ(j["result"]["confidence_text"], "");  // no disease named
+  // Kept for audit, but no WhatsApp report to anyone.
+  EXPECT_EQ(j["notifications"].size(), 0u);
+  EXPECT_EQ(j["overall"], "Not sent");
+  EXPECT_EQ(s.store().list_notifications(std::nullopt).size(), 0u);
+}
+
+// Issue 11's invariant through the API: the decision, its words and the refer flag agree
+// for real uploads; a referral is never worded "No disease"; the confidence says what it is
+// of, and the model's fitted operating point is reported.
+TEST(WebServer, ApiResultsNeverWordAReferralNoDisease) {
+  TempDir dir("web-invariant");
+  TestServer s(dir.path());
+  auto c = s.client();
+  std::set<std::string> decisions;
+  for (int i = 0; i < 8; ++i) {
+    const auto r = c.Post("/api/v1/screenings", screening_form(read_bytes(sample_jpeg(i))));
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 201) << r->body;
+    const json res = json_of(r)["result"];
+    const std::string decision = res["decision"], words = res["words"];
+    decisions.insert(decision);
+    if (res["refer"] == true) {
+      EXPECT_NE(decision, "no_disease");
+      EXPECT_EQ(words.find("No disease"), std::string::npos) << words;
+    }
+    if (decision == "inconclusive") {
+      EXPECT_EQ(res["refer"], true);
+    }
+    if (decision == "no_disease") {
+      EXPECT_EQ(words, "No disease detected");
+      EXPECT_LT(res["malignancy_risk"].get<double>(), res["no_disease_max_risk"].get<double>());
+    }
+    const int pct = static_cast<int>(std::lround(res["confidence"].get<double>() * 100));
+    EXPECT_EQ(res["confidence_text"].get<std::string>().rfind(std::to_string(pct) + "% ", 0), 0u)
+        << res["confidence_text"];
+    EXPECT_LE(res["no_disease_max_risk"].get<double>(), 0.30);  // never above the refer risk
+  }
+  EXPECT_GE(decisions.size(), 2u);
 }
 
 TEST(WebServer, ClassifyStoresNothing) {
@@ -337,6 +380,26 @@ TEST(WebServer, ListSearchAndPagination) {
   const json filler = json_of(c.Get("/api/v1/screenings?query=FILLER%202"));
   EXPECT_EQ(filler["total"], 5);  // Filler 2, 20, 21, 22, 23
   EXPECT_EQ(json_of(c.Get("/api/v1/screenings?query=nobody"))["total"], 0);
+  // By reference, in the forms people type it (issue 11).
+  for (const char* q : {"SS-000001", "ss-1", "SS000001"}) {
+    const json by_ref = json_of(c.Get(std::string("/api/v1/screenings?query=") + q));
+    ASSERT_EQ(by_ref["total"], 1) << q;
+    EXPECT_EQ(by_ref["items"][0]["reference"], "SS-000001");
+  }
+  EXPECT_EQ(json_of(c.Get("/api/v1/screenings?query=SS-000026"))["total"], 0);
+  // Filters by decision and by the refer flag.
+  const std::string d = base.decision;
+  EXPECT_EQ(json_of(c.Get("/api/v1/screenings?decision=" + d))["total"], 25);
+  EXPECT_EQ(json_of(c.Get("/api/v1/screenings?decision=not_a_lesion"))["total"], 0);
+  EXPECT_EQ(json_of(c.Get(std::string("/api/v1/screenings?refer=") +
+                          (base.refer ? "true" : "false")))["total"],
+            25);
+  EXPECT_EQ(json_of(c.Get(std::string("/api/v1/screenings?refer=") +
+                          (base.refer ? "false" : "true")))["total"],
+            0);
+  EXPECT_EQ(json_of(c.Get("/api/v1/screenings?query=filler&decision=" + d))["total"], 24);
+  expect_error(c.Get("/api/v1/screenings?decision=maybe"), 400, "bad_request", "decision");
+  expect_error(c.Get("/api/v1/screenings?refer=yes"), 400, "bad_request", "refer");
   expect_error(c.Get("/api/v1/screenings?page=0"), 400, "bad_request", "page");
   expect_error(c.Get("/api/v1/screenings?page=abc"), 400, "bad_request", "page");
 }
@@ -368,13 +431,24 @@ TEST(WebServer, UnknownThingsAre404) {
   expect_error(c.Get("/api/v1/nothing"), 404, "not_found", "");
   expect_error(c.Get("/static/missing.css"), 404, "not_found", "");
   EXPECT_EQ(c.Get("/screenings/abc")->status, 404);
+  // A browser gets a page with a heading, not raw JSON (issue 11).
+  const httplib::Headers browser = {{"Accept", "text/html,application/xhtml+xml,*/*;q=0.8"}};
+  for (const char* path : {"/nothing/here", "/screenings/99999"}) {
+    const auto r = c.Get(path, browser);
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 404) << path;
+    EXPECT_EQ(r->get_header_value("Content-Type"), "text/html; charset=utf-8") << path;
+    EXPECT_NE(r->body.find("<h1>"), std::string::npos) << r->body;
+    EXPECT_NE(r->body.find("not found"), std::string::npos) << r->body;
+  }
 }
 
 TEST(WebServer, PagesAssetsAndPathTraversal) {
   TempDir dir("web-pages");
   TestServer s(dir.path());
   auto c = s.client();
-  for (const char* path : {"/", "/history", "/insights", "/model", "/login", "/screenings/12"}) {
+  ASSERT_EQ(c.Post("/api/v1/screenings", screening_form(read_bytes(sample_jpeg(5))))->status, 201);
+  for (const char* path : {"/", "/history", "/insights", "/model", "/login", "/screenings/1"}) {
     const auto r = c.Get(path);
     ASSERT_TRUE(r) << path;
     EXPECT_EQ(r->status, 200) << path;
@@ -382,7 +456,7 @@ TEST(WebServer, PagesAssetsAndPathTraversal) {
     EXPECT_EQ(r->get_header_value("Cache-Control"), "no-cache");
     EXPECT_EQ(r->get_header_value("Set-Cookie").rfind("skinscan_csrf=", 0), 0u) << path;
   }
-  const std::string page = c.Get("/screenings/12")->body;
+  const std::string page = c.Get("/screenings/1")->body;
   EXPECT_NE(page.find("<title>screening</title>"), std::string::npos);
   EXPECT_NE(page.find("<header>site</header>\n<main/>"), std::string::npos) << page;
   EXPECT_EQ(page.find("skinscan:header"), std::string::npos) << "marker left in the page";
@@ -469,7 +543,7 @@ TEST(WebServer, AuthWithTokenAndLoginCookie) {
   EXPECT_EQ(c.Get("/login")->status, 200);
   EXPECT_EQ(c.Get("/static/app.css")->status, 200);
   EXPECT_EQ(json_of(c.Get("/api/v1/session")),
-            json({{"auth_required", true}, {"authenticated", false}}));
+            json({{"auth_required", true}, {"authenticated", false}, {"default_region", "US"}}));
   // Everything else needs the token.
   expect_error(c.Get("/api/v1/screenings"), 401, "unauthorized", "");
   expect_error(c.Get("/metrics"), 401, "unauthorized", "");
@@ -518,7 +592,7 @@ TEST(WebServer, NoAuthWhenNoToken) {
   TestServer s(dir.path());
   auto c = s.client();
   EXPECT_EQ(json_of(c.Get("/api/v1/session")),
-            json({{"auth_required", false}, {"authenticated", false}}));
+            json({{"auth_required", false}, {"authenticated", false}, {"default_region", "US"}}));
   EXPECT_EQ(c.Get("/api/v1/screenings")->status, 200);
   EXPECT_EQ(c.Get("/history")->status, 200);
 }
@@ -583,7 +657,8 @@ TEST(WebServer, MetricsCountRequestsAndScreenings) {
   EXPECT_NE(m.find("skinscan_http_request_duration_seconds_count{route=\"/api/v1/screenings\"} 1"),
             std::string::npos);
   EXPECT_NE(m.find("skinscan_screenings{decision=\"not_a_lesion\"} 1"), std::string::npos) << m;
-  EXPECT_NE(m.find("skinscan_messages{status=\"not_configured\"} 2"), std::string::npos) << m;
+  // Nothing is ever sent about a photo that is not a lesion: no notification rows at all.
+  EXPECT_EQ(m.find("skinscan_messages{status="), std::string::npos) << m;
 }
 
 TEST(WebServer, OpenApiDescribesEveryRoute) {

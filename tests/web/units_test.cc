@@ -155,7 +155,9 @@ TEST(ApiJson, OverallWordFollowsTheSeedApp) {
     r[1].status = b;
     return r;
   };
-  EXPECT_EQ(overall_word(rows(Status::kNotConfigured, Status::kNotConfigured)), "Failed");
+  // Not configured is its own neutral state (nothing failed); no rows: nothing was sent.
+  EXPECT_EQ(overall_word(rows(Status::kNotConfigured, Status::kNotConfigured)), "Not configured");
+  EXPECT_EQ(overall_word({}), "Not sent");
   EXPECT_EQ(overall_word(rows(Status::kDelivered, Status::kFailed)), "Failed");
   EXPECT_EQ(overall_word(rows(Status::kQueued, Status::kRead)), "Success");
   EXPECT_EQ(overall_word(rows(Status::kSent, Status::kPending)), "Pending");

@@ -148,19 +148,53 @@ export function chartLib() {
 // labels and patterns of text so colour is never the only cue.
 export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#8a7a00', '#000000'];
 
-// Marks the current page's nav link.
+// Marks the current page's nav link. A result page belongs to History only when it was opened
+// from the history list (history.js notes which one; the server sends no Referer): a result
+// just created is not "History".
 export function markNav() {
   const path = location.pathname;
+  let fromHistory = false;
+  try {
+    fromHistory = sessionStorage.getItem('skinscan-from-history') === path;
+  } catch {
+    fromHistory = false;
+  }
   for (const link of document.querySelectorAll('.site-nav a')) {
     const href = link.getAttribute('href');
     const current =
       href === '/'
         ? path === '/'
         : href === '/history'
-          ? path.startsWith('/history') || path.startsWith('/screenings')
+          ? path.startsWith('/history') || (path.startsWith('/screenings') && fromHistory)
           : path.startsWith(href);
     if (current) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
 }
 markNav();
+
+// GET /api/v1/session once per page: auth_required, authenticated and the server's default
+// phone region (SKINSCAN_DEFAULT_REGION, e.g. "US" or "GB").
+let sessionPromise = null;
+export function serverSession() {
+  if (!sessionPromise) sessionPromise = api('/api/v1/session', { noLoginRedirect: true }).catch(() => ({}));
+  return sessionPromise;
+}
+
+// The sign-out control, shown when the server requires a login and this browser has one.
+async function setUpSignOut() {
+  const item = document.getElementById('nav-signout');
+  const button = document.getElementById('sign-out');
+  if (!item || !button) return;
+  const session = await serverSession();
+  if (!session || !session.auth_required || !session.authenticated) return;
+  item.hidden = false;
+  button.addEventListener('click', async () => {
+    try {
+      await api('/api/v1/session', { method: 'DELETE', noLoginRedirect: true });
+    } finally {
+      location.assign('/login');
+    }
+  });
+}
+setUpSignOut();

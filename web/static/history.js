@@ -9,13 +9,15 @@ const prev = document.getElementById('prev-page');
 const next = document.getElementById('next-page');
 const pageInfo = document.getElementById('page-info');
 
-const OVERALL_TONE = { Success: 'good', Failed: 'bad', Pending: 'neutral' };
-const OVERALL_ICON = { Success: '✓', Failed: '✕', Pending: '…' };
+const OVERALL_TONE = { Success: 'good', Failed: 'bad', Pending: 'neutral', 'Not configured': 'neutral', 'Not sent': 'neutral' };
+const OVERALL_ICON = { Success: '✓', Failed: '✕', Pending: '…', 'Not configured': '⊘', 'Not sent': '⊘' };
+const decisionSelect = document.getElementById('filter-decision');
+const referSelect = document.getElementById('filter-refer');
 
 function stateFromUrl() {
   const params = new URLSearchParams(location.search);
   const page = Math.max(1, parseInt(params.get('page') || '1', 10) || 1);
-  return { query: params.get('query') || '', page };
+  return { query: params.get('query') || '', page, decision: params.get('decision') || '', refer: params.get('refer') || '' };
 }
 
 function row(s) {
@@ -26,7 +28,16 @@ function row(s) {
   const notConfigured = notes.length > 0 && notes.every((n) => n.status === 'not_configured');
   return el(
     'tr',
-    { 'data-id': s.id },
+    { 'data-id': s.id, 'data-decision': r.decision || '' },
+    el(
+      'td',
+      { class: 'thumb-cell' },
+      el(
+        'a',
+        { href, tabindex: '-1', 'aria-hidden': 'true' },
+        el('img', { class: 'thumb', src: (s.image && s.image.url) || '', alt: '', loading: 'lazy', width: '64', height: '48' }),
+      ),
+    ),
     el('td', { 'data-label': 'Reference' }, el('a', { href, text: s.reference || `#${s.id}` })),
     el('td', { 'data-label': 'Date' }, el('time', { datetime: s.created_at || '', text: when(s.created_at) })),
     el(
@@ -46,8 +57,13 @@ function row(s) {
       { 'data-label': 'Result' },
       el('a', { href, text: r.words || r.name || '—' }),
       r.refer ? el('span', { class: 'badge tone-bad small-badge', text: '! Refer' }) : null,
+      r.decision === 'not_a_lesion' ? el('span', { class: 'cell-sub', text: 'Kept for audit; nothing sent' }) : null,
     ),
-    el('td', { class: 'num', 'data-label': 'Confidence', text: percent(r.confidence) }),
+    el('td', {
+      class: 'num',
+      'data-label': 'Confidence',
+      text: r.decision === 'not_a_lesion' ? '—' : r.confidence_text || percent(r.confidence),
+    }),
     el(
       'td',
       { 'data-label': 'WhatsApp' },
@@ -57,7 +73,7 @@ function row(s) {
         el('span', { 'aria-hidden': 'true', text: (OVERALL_ICON[overall] || '') + ' ' }),
         overall,
       ),
-      notConfigured ? el('span', { class: 'cell-sub', text: 'WhatsApp not configured' }) : null,
+      notConfigured ? el('span', { class: 'cell-sub', text: 'WhatsApp not set up: kept, not sent' }) : null,
     ),
   );
 }
@@ -66,12 +82,16 @@ let latest = 0; // only the newest request's answer is shown (searches may overl
 
 async function load() {
   const ticket = ++latest;
-  const { query, page } = stateFromUrl();
+  const { query, page, decision, refer } = stateFromUrl();
   queryInput.value = query;
+  decisionSelect.value = decision;
+  referSelect.value = refer;
   document.getElementById('history-table').setAttribute('aria-busy', 'true');
   let data;
   try {
     const params = new URLSearchParams({ query, page: String(page) });
+    if (decision) params.set('decision', decision);
+    if (refer) params.set('refer', refer);
     data = await api('/api/v1/screenings?' + params.toString());
     if (ticket !== latest) return;
   } catch (err) {
@@ -93,9 +113,9 @@ async function load() {
         'tr',
         {},
         el('td', {
-          colspan: '7',
+          colspan: '8',
           class: 'empty',
-          text: query ? `No screening matches “${query}”.` : 'No screenings yet.',
+          text: query || decision || refer ? `No screening matches${query ? ` “${query}”` : ''} with these filters.` : 'No screenings yet.',
         }),
       ),
     );
@@ -116,6 +136,8 @@ async function load() {
 function go(query, page) {
   const params = new URLSearchParams();
   if (query) params.set('query', query);
+  if (decisionSelect.value) params.set('decision', decisionSelect.value);
+  if (referSelect.value) params.set('refer', referSelect.value);
   if (page > 1) params.set('page', String(page));
   const search = params.toString();
   history.pushState(null, '', location.pathname + (search ? '?' + search : ''));
@@ -126,6 +148,9 @@ document.getElementById('search-form').addEventListener('submit', (event) => {
   event.preventDefault();
   go(queryInput.value.trim(), 1);
 });
+for (const select of [decisionSelect, referSelect]) {
+  select.addEventListener('change', () => go(queryInput.value.trim(), 1));
+}
 prev.addEventListener('click', () => {
   const s = stateFromUrl();
   go(s.query, Math.max(1, s.page - 1));
@@ -133,6 +158,16 @@ prev.addEventListener('click', () => {
 next.addEventListener('click', () => {
   const s = stateFromUrl();
   go(s.query, s.page + 1);
+});
+// A result opened from this list belongs to History in the nav (common.js markNav).
+tbody.addEventListener('click', (event) => {
+  const link = event.target.closest('a[href^="/screenings/"]');
+  if (!link) return;
+  try {
+    sessionStorage.setItem('skinscan-from-history', link.getAttribute('href'));
+  } catch {
+    // storage unavailable: the nav simply marks nothing
+  }
 });
 window.addEventListener('popstate', load);
 load();

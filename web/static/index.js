@@ -1,7 +1,7 @@
 // The screening form: client-side checks with the error next to its field, image preview,
 // multipart submit with the CSRF header, server errors (422 errors[], 413, 415) mapped back to
 // their fields, and on 201 the result page.
-import { api, ApiError, el, fill, showPageMessage } from './common.js';
+import { api, ApiError, el, fill, serverSession, showPageMessage } from './common.js';
 
 const MAX_BYTES = 10 * 1024 * 1024;
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
@@ -55,7 +55,7 @@ function checkName(value, label) {
 function checkPhone(value, label) {
   const v = value.trim();
   if (!v) return `Enter the ${label}.`;
-  if (!/^\+?[0-9][0-9 ().\-]*$/.test(v)) {
+  if (!/^\+?[0-9 ().\-]+$/.test(v)) {
     return `The ${label} may contain only digits, spaces, ( ) - . and a leading +, e.g. +14155550123.`;
   }
   const digits = v.replace(/\D/g, '').length;
@@ -95,17 +95,119 @@ function validateAll() {
   return first;
 }
 
-// Re-check a field once the user leaves it (and live while it is marked invalid).
+// Re-check a field once the user leaves it (and live while it is marked invalid). Not when the
+// user is pressing "Screen photo": an error line inserted between mouse-down and mouse-up would
+// move the button and lose the click; the submit checks every field anyway.
+let submitPressed = false;
+submit.addEventListener('pointerdown', () => {
+  submitPressed = true;
+});
+document.addEventListener('pointerup', () => setTimeout(() => (submitPressed = false), 0));
 for (const f of FIELDS) {
   const input = document.getElementById(f);
-  input.addEventListener('blur', () => {
+  input.addEventListener('blur', (event) => {
     if (f === 'image') return;
+    if (submitPressed || event.relatedTarget === submit) return;
     if (input.value.trim() !== '' || input.getAttribute('aria-invalid') === 'true') setError(f, CHECKS[f]());
   });
   input.addEventListener('input', () => {
     if (input.getAttribute('aria-invalid') === 'true') setError(f, CHECKS[f]());
   });
 }
+
+// Puts `file` into the photo field as if it had been chosen (drop, paste, camera, examples).
+function useFile(file) {
+  const dt = new DataTransfer();
+  dt.items.add(file);
+  imageInput.files = dt.files;
+  imageInput.dispatchEvent(new Event('change', { bubbles: true }));
+}
+
+const dropZone = document.getElementById('drop-zone');
+for (const type of ['dragenter', 'dragover']) {
+  form.addEventListener(type, (event) => {
+    if (!event.dataTransfer || ![...event.dataTransfer.types].includes('Files')) return;
+    event.preventDefault();
+    dropZone.classList.add('dragging');
+  });
+}
+form.addEventListener('dragleave', (event) => {
+  if (!form.contains(event.relatedTarget)) dropZone.classList.remove('dragging');
+});
+form.addEventListener('drop', (event) => {
+  dropZone.classList.remove('dragging');
+  const file = event.dataTransfer && event.dataTransfer.files && event.dataTransfer.files[0];
+  if (!file) return;
+  event.preventDefault();
+  useFile(file);
+});
+document.addEventListener('paste', (event) => {
+  const files = event.clipboardData ? [...event.clipboardData.files] : [];
+  const file = files.find((f) => f.type.startsWith('image/'));
+  if (!file) return;
+  event.preventDefault();
+  useFile(file);
+});
+document.getElementById('camera').addEventListener('change', (event) => {
+  const file = event.target.files && event.target.files[0];
+  if (file) useFile(file);
+});
+for (const button of document.querySelectorAll('#examples button.example')) {
+  button.addEventListener('click', async () => {
+    const src = button.getAttribute('data-src');
+    try {
+      const response = await fetch(src);
+      const blob = await response.blob();
+      useFile(new File([blob], src.split('/').pop(), { type: blob.type || 'image/jpeg' }));
+    } catch {
+      setError('image', 'The example photo could not be loaded.');
+    }
+  });
+}
+
+// Example national numbers of a few regions, for the hint.
+const NATIONAL_EXAMPLE = {
+  US: '(415) 555-2671',
+  CA: '(416) 555-0123',
+  GB: '07911 123456',
+  IE: '085 123 4567',
+  DE: '0151 23456789',
+  FR: '06 12 34 56 78',
+  ES: '612 34 56 78',
+  IT: '312 345 6789',
+  NL: '06 12345678',
+  AU: '0412 345 678',
+  IN: '098765 43210',
+  BR: '(11) 91234-5678',
+  ZA: '071 123 4567',
+};
+
+// The phone hints name the clinic's default region (the server's SKINSCAN_DEFAULT_REGION).
+async function regionHints() {
+  const session = await serverSession();
+  const region = session && session.default_region;
+  if (!region) return;
+  let name = region;
+  try {
+    name = new Intl.DisplayNames(['en'], { type: 'region' }).of(region) || region;
+  } catch {
+    name = region;
+  }
+  const example = NATIONAL_EXAMPLE[region];
+  for (const [id, intl] of [
+    ['patient_phone-hint', '+14155550123'],
+    ['doctor_phone-hint', '+14155550124'],
+  ]) {
+    const hint = document.getElementById(id);
+    hint.setAttribute('data-region', region);
+    fill(
+      hint,
+      `With the country code, such as ${intl}, or a national number of ${name} (this clinic's default region)` +
+        (example ? `, such as ${example}.` : '.'),
+    );
+  }
+}
+regionHints();
 
 imageInput.addEventListener('change', () => {
   if (previewUrl) URL.revokeObjectURL(previewUrl);
@@ -186,6 +288,30 @@ function showServerError(err) {
   }
 }
 
+// Not a lesion: no report was sent; stay on the form with the people filled in and ask for
+// another photo. The attempt is kept in the history for audit (linked).
+function askToRetake(screening) {
+  setBusy(false);
+  imageInput.value = '';
+  preview.hidden = true;
+  previewImg.removeAttribute('src');
+  setError(
+    'image',
+    'This photo does not look like a skin lesion, so it was not screened and nothing was sent. Retake the photo: one lesion, close up, in focus, filling most of the frame.',
+  );
+  const box = document.getElementById('page-message');
+  box.hidden = false;
+  box.className = 'notice notice-info';
+  fill(
+    box,
+    'Please retake the photo. This attempt is kept in the history as ',
+    el('a', { href: '/screenings/' + encodeURIComponent(screening.id), text: screening.reference || `#${screening.id}` }),
+    ' (not a skin lesion, nothing sent).',
+  );
+  box.setAttribute('data-retake', 'true');
+  imageInput.focus();
+}
+
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   clearErrors();
@@ -200,6 +326,10 @@ form.addEventListener('submit', async (event) => {
   setBusy(true);
   try {
     const screening = await api('/api/v1/screenings', { method: 'POST', body: data });
+    if (screening.result && screening.result.decision === 'not_a_lesion') {
+      askToRetake(screening);
+      return;
+    }
     location.assign('/screenings/' + encodeURIComponent(screening.id));
   } catch (err) {
     setBusy(false);

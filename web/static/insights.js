@@ -30,7 +30,11 @@ function render(eda) {
   const classes = eda.classes || [];
   const codes = classes.map((c) => c.code);
   const nameOf = Object.fromEntries(classes.map((c) => [c.code, c.name]));
-  if (eda.source) fill(document.getElementById('insights-source'), `What the model was trained on: ${eda.source}.`);
+  // The data set's name, not the path on the machine that made the EDA.
+  if (eda.source) {
+    const name = String(eda.source).split(/[\\/]/).filter(Boolean).pop();
+    fill(document.getElementById('insights-source'), `What the model was trained on: ${name}.`);
+  }
 
   const totals = document.getElementById('insight-totals');
   const fact = (term, value) => [el('dt', { text: term }), el('dd', { text: value })];
@@ -121,7 +125,15 @@ function render(eda) {
       datasets: [{ label: 'Lesions', data: lesionKeys.map((k) => perLesion[k]), backgroundColor: PALETTE[5] }],
     },
     options: baseOptions({
-      scales: { y: { type: 'logarithmic', title: { display: true, text: 'Lesions (log scale)' } } },
+      // min 0.5: the smallest bar (1 lesion) starts below it, so no bar is cut to nothing.
+      scales: {
+        y: {
+          type: 'logarithmic',
+          min: 0.5,
+          ticks: { callback: (v) => ([1, 10, 100, 1000, 10000].includes(v) ? v.toLocaleString() : '') },
+          title: { display: true, text: 'Lesions (log scale)' },
+        },
+      },
     }),
   });
 
@@ -143,38 +155,51 @@ function render(eda) {
     }),
   });
 
+  // Small multiples (one bar chart per class, same y scale) instead of seven overlapping lines.
   const byClass = eda.age_bins_by_class || {};
-  make('chart-age-class', {
-    type: 'line',
-    data: {
-      labels: bins.map(binLabel),
-      datasets: codes
-        .filter((c) => byClass[c])
-        .map((c, i) => {
-          const values = byClass[c].counts || [];
-          const sum = values.reduce((a, b) => a + b, 0) || 1;
-          return {
-            label: c,
-            data: values.map((v) => (100 * v) / sum),
-            borderColor: PALETTE[i % PALETTE.length],
-            backgroundColor: PALETTE[i % PALETTE.length],
-            pointStyle: ['circle', 'rect', 'triangle', 'rectRot', 'star', 'cross', 'crossRot'][i % 7],
-            pointRadius: 3,
-            tension: 0.25,
-          };
-        }),
-    },
-    options: baseOptions({
-      interaction: { mode: 'index', intersect: false },
-      scales: {
-        x: { title: { display: true, text: 'Age (years)' } },
-        y: { title: { display: true, text: '% of the class' } },
+  const grid = document.getElementById('age-class-grid');
+  const shares = Object.fromEntries(
+    codes
+      .filter((c) => byClass[c])
+      .map((c) => {
+        const values = byClass[c].counts || [];
+        const sum = values.reduce((a, b) => a + b, 0) || 1;
+        return [c, values.map((v) => (100 * v) / sum)];
+      }),
+  );
+  const top = Math.ceil(Math.max(1, ...Object.values(shares).flat()) / 5) * 5;
+  grid.replaceChildren();
+  Object.entries(shares).forEach(([c, data], i) => {
+    const canvas = el('canvas', {
+      id: `chart-age-${c}`,
+      role: 'img',
+      'aria-label': `Bar chart of the age distribution of ${nameOf[c] || c}`,
+    });
+    grid.append(
+      el(
+        'figure',
+        { class: 'multiple', 'data-code': c },
+        el('figcaption', { text: `${c} — ${nameOf[c] || ''}` }),
+        el('div', { class: 'chart-box chart-small' }, canvas),
+      ),
+    );
+    make(canvas.id, {
+      type: 'bar',
+      data: {
+        labels: bins.map(binLabel),
+        datasets: [{ label: c, data, backgroundColor: PALETTE[i % PALETTE.length], categoryPercentage: 1, barPercentage: 0.9 }],
       },
-      plugins: {
-        legend: { display: true, position: 'top', labels: { usePointStyle: true } },
-        tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${ctx.parsed.y.toFixed(1)}%` } },
-      },
-    }),
+      options: baseOptions({
+        scales: {
+          x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 5 } },
+          y: { min: 0, max: top, title: { display: true, text: '% of class' } },
+        },
+        plugins: {
+          legend: { display: false },
+          tooltip: { callbacks: { label: (ctx) => `${ctx.parsed.y.toFixed(1)}%` } },
+        },
+      }),
+    });
   });
   document.getElementById('charts').setAttribute('aria-busy', 'false');
 }

@@ -88,7 +88,8 @@ function renderPerClass(test, names) {
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
-      scales: { y: { min: 0, max: 100, title: { display: true, text: '%' } } },
+      // max 105: a 100% bar (vasc recall) is drawn whole, not clipped by the chart's top edge.
+      scales: { y: { min: 0, max: 105, ticks: { stepSize: 20, callback: (v) => (v <= 100 ? v : '') }, title: { display: true, text: '%' } } },
       plugins: {
         legend: { position: 'top' },
         tooltip: {
@@ -131,6 +132,39 @@ function renderConfusion(test) {
   );
 }
 
+const DECISIONS = [
+  ['diagnosis', 'Diagnosis named'],
+  ['no_disease', 'No disease detected'],
+  ['inconclusive', 'Inconclusive'],
+  ['not_a_lesion', 'Not a lesion'],
+];
+
+function renderDecisions(t, names) {
+  const section = document.getElementById('decisions-title').closest('section');
+  if (!t || !t.counts) {
+    section.hidden = true;
+    return;
+  }
+  const share = (a, b) => (b ? `${a} of ${b} (${percent(a / b, 1)})` : '—');
+  facts('decision-summary', [
+    ['Malignant worded "No disease detected"', share(t.malignant_no_disease, t.malignant)],
+    ['Referral sensitivity (malignant referred)', share(t.malignant_referred, t.malignant)],
+    ['Benign referred', share(t.benign_referred, t.benign)],
+  ]);
+  const table = document.getElementById('decisions-table');
+  head(table, ['True class', ...DECISIONS.map(([, label]) => label)]);
+  table.tBodies[0].replaceChildren(
+    ...Object.entries(t.counts).map(([c, row]) =>
+      el(
+        'tr',
+        { 'data-code': c },
+        el('th', { scope: 'row', text: `${names[c] || c} (${c})` }),
+        ...DECISIONS.map(([d]) => el('td', { class: 'num', 'data-decision': d, text: String(row[d] ?? 0) })),
+      ),
+    ),
+  );
+}
+
 function render(m) {
   const names = Object.fromEntries((m.classes || []).map((c) => [c.code, c.name]));
   document.title = `Model card: ${m.name || ''} · SkinScan`;
@@ -143,7 +177,17 @@ function render(m) {
   const decision = m.decision || {};
   fill(
     document.getElementById('threshold-rule'),
-    `Decision rule: the most likely class is named only when its calibrated confidence is at least ${percent(decision.threshold, 0)}; otherwise the answer is "No disease".`,
+    `Decision rule: the most likely class is named only when its calibrated confidence is at least ${percent(decision.threshold, 0)}; a benign class is said to be benign, a malignant one refers.`,
+  );
+  const op = decision.operating_point || {};
+  const opVal = op.validation || {};
+  fill(
+    document.getElementById('low-risk-rule'),
+    `Below that confidence the answer is "No disease detected" only when the malignancy risk is under ${percent(decision.no_disease_max_risk, 1)}` +
+      (op.fitted_on
+        ? ` (fitted on the ${op.fitted_on} images so that at most ${percent(op.max_malignant_share, 0)} of the malignant ones are worded so: ${opVal.malignant_no_disease} of ${opVal.malignant})`
+        : ' (a conservative default: this model has no fitted operating point)') +
+      '; otherwise it is "Inconclusive — needs a dermatologist\'s review", which always refers.',
   );
   fill(
     document.getElementById('refer-rule'),
@@ -161,13 +205,15 @@ function render(m) {
     ],
     ['Decision threshold', percent(decision.threshold, 0)],
     ['Refer when malignancy risk ≥', percent(decision.refer_malignancy_risk, 0)],
+    ['"No disease detected" only when malignancy risk <', percent(decision.no_disease_max_risk, 1)],
   ]);
   const d = m.data || {};
   facts('data-facts', [
     ['Dataset', 'HAM10000 (dermatoscopic images, 7 classes)'],
     ['Dataset fingerprint', d.dataset_fingerprint],
     ['Split fingerprint', d.split_fingerprint],
-    ['Split source', d.split_source],
+    // The file name only: a path on the machine that trained the model means nothing here.
+    ['Split source', d.split_source ? String(d.split_source).split(/[\\/]/).pop() : undefined],
     [
       'Images: train / validation / test',
       [d.train_images, d.val_images, d.test_images].every((x) => x !== undefined)
@@ -188,6 +234,7 @@ function render(m) {
     renderPerClass(metrics.test, names);
     renderConfusion(metrics.test);
   }
+  renderDecisions(metrics.test && metrics.test.decisions, names);
   const cal = m.calibration || {};
   const v = metrics.validation || {};
   const t = metrics.test || {};
@@ -206,6 +253,19 @@ function render(m) {
     [
       'Real lesions rejected (validation / test)',
       det.method ? `${percent(det.val_false_rejection)} / ${percent(det.test_false_rejection)}` : undefined,
+    ],
+    ['Photo check (colour and texture)', (m.photo_check || {}).method],
+    [
+      'Photo check: real lesions rejected (validation / test)',
+      m.photo_check
+        ? `${percent(m.photo_check.val_false_rejection)} / ${percent(m.photo_check.test_false_rejection)}`
+        : undefined,
+    ],
+    [
+      'Real test lesions rejected by either check',
+      det.test_false_rejection_with_photo_check !== undefined
+        ? percent(det.test_false_rejection_with_photo_check)
+        : undefined,
     ],
   ]);
   const tr = m.training || {};

@@ -15,7 +15,7 @@ import {
 } from './common.js';
 
 const STATUS_TEXT = {
-  not_configured: 'WhatsApp not configured: nothing was sent',
+  not_configured: 'Not sent: WhatsApp is not set up on this server',
   pending: 'Pending: waiting to be sent',
   sending: 'Sending…',
   queued: 'Queued at Twilio',
@@ -41,7 +41,6 @@ const STATUS_ICON = {
   expired: '⊘',
 };
 const STATUS_TONE = {
-  not_configured: 'warn',
   expired: 'warn',
   failed: 'bad',
   undelivered: 'bad',
@@ -56,7 +55,12 @@ const OVERALL = {
   Success: { icon: '✓', tone: 'good' },
   Failed: { icon: '✕', tone: 'bad' },
   Pending: { icon: '…', tone: 'neutral' },
+  'Not configured': { icon: '⊘', tone: 'neutral' },
+  'Not sent': { icon: '⊘', tone: 'neutral' },
 };
+// What to do when WhatsApp is not set up: the reports are kept and go out once it is.
+const NOT_CONFIGURED_HELP =
+  'The reports are kept and will be sent once an administrator adds the Twilio WhatsApp credentials and restarts SkinScan. Until then, give the patient a printed copy of this page.';
 const RECIPIENT = { patient: 'Patient', doctor: 'Doctor' };
 
 const POLL_MS = 2000;
@@ -98,8 +102,18 @@ function renderDeliveries(s) {
       line.append(el('span', { class: 'delivery-time muted small', text: 'Updated ' + when(n.updated_at) }));
     return line;
   });
-  if (!items.length) items.push(el('li', { class: 'muted', text: 'No WhatsApp reports for this screening.' }));
+  if (!items.length) {
+    const why =
+      s.result && s.result.decision === 'not_a_lesion'
+        ? 'No WhatsApp report: nothing is sent about a photo that is not a skin lesion.'
+        : 'No WhatsApp reports for this screening.';
+    items.push(el('li', { class: 'muted', id: 'no-reports', text: why }));
+  }
   list.replaceChildren(...items);
+  const help = document.getElementById('delivery-help');
+  const unconfigured = (s.notifications || []).some((n) => n.status === 'not_configured');
+  help.hidden = !unconfigured;
+  fill(help, unconfigured ? NOT_CONFIGURED_HELP : '');
 
   const overall = s.overall || 'Pending';
   const o = OVERALL[overall] || OVERALL.Pending;
@@ -177,13 +191,13 @@ async function renderProbabilities(result) {
   });
 }
 
-function renderImages(s) {
+function renderImages(s, notLesion = false) {
   const photo = document.getElementById('photo');
   const heatmap = document.getElementById('heatmap');
   const caption = document.getElementById('heatmap-caption');
   if (s.image && s.image.url) photo.src = s.image.url;
   if (s.image && s.image.width) setText('photo-size', `(${s.image.width}×${s.image.height} ${s.image.format || ''})`);
-  if (s.heatmap_url) {
+  if (s.heatmap_url && !notLesion) {
     heatmap.closest('figure').classList.add('loading-img');
     heatmap.addEventListener('load', () => heatmap.closest('figure').classList.remove('loading-img'));
     heatmap.addEventListener('error', () => {
@@ -208,9 +222,12 @@ function renderPeople(s) {
 }
 
 const DECISION_KIND = {
-  diagnosis: 'Confidence at or above the threshold: the most likely class is named.',
-  no_disease: 'Confidence under the threshold: no class is named.',
-  not_a_lesion: 'The photo does not look like a dermatoscopic skin-lesion image.',
+  diagnosis: 'The most likely class reached the confidence threshold, so it is named.',
+  no_disease: 'No class reached the confidence threshold and the malignancy risk is low.',
+  inconclusive:
+    'No class reached the confidence threshold and the malignancy risk is not low enough to rule out disease.',
+  not_a_lesion:
+    'This photo does not look like a dermatoscopic photo of a skin lesion, so no disease is named and nothing was sent. Retake the photo: one lesion, close up, in focus, filling most of the frame.',
 };
 
 async function renderAll(s) {
@@ -222,37 +239,44 @@ async function renderAll(s) {
   fill(time, when(s.created_at));
   const words = document.getElementById('decision-words');
   words.setAttribute('data-decision', r.decision || '');
-  fill(words, r.words || r.name || '—');
-  setText('confidence', percent(r.confidence));
-  let kind = DECISION_KIND[r.decision] || '';
-  if (r.decision === 'no_disease' && r.name) {
-    kind = `Most likely class: ${r.name}, under the confidence threshold, so no class is named.`;
-  }
-  if (r.decision === 'not_a_lesion') {
-    // The classifier still scores the 7 classes, but its confidence means nothing for this photo.
-    setText('confidence-label', 'Top-class confidence (not meaningful for this photo):');
-    kind += ' The class probabilities below are shown for reference only.';
-  }
-  setText('decision-kind', kind);
+  document.getElementById('screening').setAttribute('data-decision', r.decision || '');
+  fill(words, r.words || r.decision_text || '—');
+  const notLesion = r.decision === 'not_a_lesion';
+  // What the confidence is of ("76% melanoma"), never a bare percentage under the heading.
+  document.getElementById('confidence-line').hidden = notLesion;
+  setText('confidence', r.confidence_text || `${percent(r.confidence, 0)} ${r.name || ''}`.trim());
+  setText('confidence-meaning', r.confidence_meaning || '');
+  document.getElementById('confidence-meaning').hidden = !r.confidence_meaning || notLesion;
+  setText('decision-kind', DECISION_KIND[r.decision] || '');
   if (r.refer) {
     const banner = document.getElementById('refer-banner');
     banner.hidden = false;
     setText(
       'refer-text',
-      `The estimated malignancy risk is ${percent(r.malignancy_risk)}. Arrange a dermatologist's examination of this lesion.`,
+      r.decision === 'inconclusive'
+        ? `The model is not confident about this lesion and the estimated malignancy risk is ${percent(r.malignancy_risk)}: a dermatologist should review it.`
+        : `The estimated malignancy risk is ${percent(r.malignancy_risk)}. Arrange a dermatologist's examination of this lesion.`,
     );
+  }
+  if (notLesion) {
+    // No disease named: the class probabilities and the overlay are not shown at all.
+    for (const sel of ['#prob-section', '#heatmap-figure']) document.querySelector(sel).hidden = true;
+    setText('images-title', 'Photo');
+    document.getElementById('retake').hidden = false;
   }
   setText('malignancy-risk', percent(r.malignancy_risk));
   setText('result-disclaimer', r.disclaimer || 'Screening aid, not a diagnosis.');
   const model = r.model || {};
   setText('model-version', [model.name, model.version].filter(Boolean).join(' ') || '—');
   renderDeliveries(s);
-  renderImages(s);
+  renderImages(s, notLesion);
   renderPeople(s);
   document.getElementById('loading').hidden = true;
   document.getElementById('screening-body').hidden = false;
-  await renderProbabilities(r);
+  if (!notLesion) await renderProbabilities(r);
   document.getElementById('screening').setAttribute('aria-busy', 'false');
+  // Move focus to the decision so a screen reader announces it (the heading is focusable).
+  words.focus();
 }
 
 function pollLater(delay) {
@@ -292,7 +316,12 @@ async function main() {
     s = await api(`/api/v1/screenings/${id}`);
   } catch (err) {
     document.getElementById('loading').hidden = true;
-    if (err instanceof ApiError && err.status === 404) showPageMessage(`Screening ${id} was not found.`);
+    if (err instanceof ApiError && err.status === 404) {
+      const h = document.createElement('h1');
+      h.textContent = 'Screening not found';
+      document.getElementById('screening').prepend(h);
+      showPageMessage(`Screening ${id} was not found.`);
+    }
     else if (!(err instanceof ApiError && err.status === 401))
       showPageMessage('Could not load this screening: ' + err.message);
     return;
