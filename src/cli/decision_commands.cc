@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/decision_table.h"
 #include "data/dataset.h"
+#include "data/error.h"
 #include "screen/engine.h"
 #include "train/finalize.h"
 #include "train/operating_point.h"
@@ -51,12 +52,15 @@ void add_fit_operating_point_command(CLI::App& app) {
     const Split split = align_split(load_split(o->split), ds);
     const auto& data = model.info().extra.value("data", nlohmann::ordered_json::object());
     if (data.value("split_fingerprint", split.fingerprint()) != split.fingerprint()) {
-      throw std::invalid_argument(o->model + " was trained on split " +
-                                  data.value("split_fingerprint", "?") + ", not " +
-                                  split.fingerprint() + ": fit it on its own split");
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                            o->model + " was trained on split " +
+                                data.value("split_fingerprint", "?") + ", not " +
+                                split.fingerprint() + ": fit it on its own split");
     }
     const LabelledImages val = load_part(ds, split.indices(Part::kVal), model.info().input, true);
-    if (val.labels.empty()) throw std::invalid_argument("the split has no validation rows");
+    if (val.labels.empty())
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                            "the split has no validation rows");
     ModelInfo info = model.info();
     const torch::Tensor logits = batch_logits(model.net(), val.images, info.input, torch::kCPU);
     const LowRiskFit fit = fit_operating_point(class_probs(calibrate(logits, info.calibration)),

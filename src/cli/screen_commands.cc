@@ -12,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "data/dataset.h"
+#include "data/error.h"
 #include "data/parallel.h"
 #include "screen/engine.h"
 #include "train/split.h"
@@ -26,7 +27,8 @@ void write_png_rgb(const cv::Mat& rgb, const fs::path& path) {
   const std::vector<std::uint8_t> png = encode_png(rgb);
   std::ofstream out(path, std::ios::binary);
   out.write(reinterpret_cast<const char*>(png.data()), static_cast<std::streamsize>(png.size()));
-  if (!out.flush()) throw std::runtime_error("cannot write " + path.string());
+  if (!out.flush())
+    throw skinscan::Error(skinscan::ErrorCode::kIo, "cannot write " + path.string());
 }
 
 }  // namespace
@@ -91,7 +93,8 @@ void add_predict_command(CLI::App& app) {
     for (const auto& l : lines) std::cout << l << "\n";
     std::cout.flush();
     if (std::find(failed.begin(), failed.end(), true) != failed.end()) {
-      throw std::runtime_error("some images could not be screened (see their error lines)");
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidData,
+                            "some images could not be screened (see their error lines)");
     }
   });
 }
@@ -232,7 +235,8 @@ void add_bench_command(CLI::App& app) {
     for (const auto& e : fs::directory_iterator(o->images)) {
       if (e.is_regular_file()) files.push_back(read_file_bytes(e.path().string(), 20u << 20));
     }
-    if (files.empty()) throw std::invalid_argument("no images in " + o->images);
+    if (files.empty())
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument, "no images in " + o->images);
     for (const auto& f : files) engine->screen(f);  // warm-up
     std::vector<double> ms;
     for (int r = 0; r < o->repeat; ++r) {
@@ -275,7 +279,7 @@ void add_export_command(CLI::App& app) {
     const std::vector<char> bytes = torch::pickle_save(dict);
     std::ofstream f(o->out, std::ios::binary);
     f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!f) throw std::runtime_error("cannot write " + o->out);
+    if (!f) throw skinscan::Error(skinscan::ErrorCode::kIo, "cannot write " + o->out);
     std::printf("%zu tensors of %s written to %s\n", dict.size(), model.info().arch.c_str(),
                 o->out.c_str());
   });

@@ -10,6 +10,7 @@
 #include "cli/decision_table.h"
 #include "data/csv.h"
 #include "data/dataset.h"
+#include "data/error.h"
 #include "data/parallel.h"
 #include "train/ensemble.h"
 #include "train/evaluate.h"
@@ -92,7 +93,8 @@ void add_train_command(CLI::App& app) {
     if (!o->size.empty()) {
       if (std::sscanf(o->size.c_str(), "%dx%d", &o->t.input_width, &o->t.input_height) != 2 ||
           o->t.input_width < 16 || o->t.input_height < 16) {
-        throw std::invalid_argument("--input-size must look like 128x96");
+        throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                              "--input-size must look like 128x96");
       }
     }
     const Dataset ds = open_dataset(o->data);
@@ -168,7 +170,8 @@ void add_evaluate_command(CLI::App& app) {
     std::vector<int> labels;
     std::vector<std::string> paths;
     if (!o->images.empty()) {
-      if (o->labels.empty()) throw std::invalid_argument("--images needs --labels");
+      if (o->labels.empty())
+        throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument, "--images needs --labels");
       const CsvTable t = read_csv(o->labels);
       const std::size_t c_id = t.column("image_id"), c_dx = t.column("dx");
       for (const auto& r : t.rows) {
@@ -182,7 +185,8 @@ void add_evaluate_command(CLI::App& app) {
       }
     } else {
       if (o->data.empty() || o->split.empty()) {
-        throw std::invalid_argument("give --data with --split, or --images with --labels");
+        throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                              "give --data with --split, or --images with --labels");
       }
       const Dataset ds = open_dataset(o->data);
       const Split split = align_split(load_split(o->split), ds);

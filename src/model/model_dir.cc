@@ -72,7 +72,7 @@ ModelInfo model_info_from_json(const nlohmann::json& j, const std::string& where
     m.arch = j.at("arch").get<std::string>();
     try {
       arch_info(m.arch);
-    } catch (const std::invalid_argument& e) {
+    } catch (const Error& e) {
       throw ModelError(where + ": " + e.what());
     }
     const auto& cls = j.at("classes");
@@ -91,7 +91,7 @@ ModelInfo model_info_from_json(const nlohmann::json& j, const std::string& where
     m.input.bgr = channels == "BGR";
     try {
       m.input.recipe = recipe_from_name(p.value("recipe", "skinscan"));
-    } catch (const std::invalid_argument& e) {
+    } catch (const Error& e) {
       throw ModelError(where + ": " + e.what());
     }
     m.input.width = p.at("width").get<int>();
@@ -120,7 +120,7 @@ ModelInfo model_info_from_json(const nlohmann::json& j, const std::string& where
           throw ModelError(where + ": ensemble members cannot be of arch " + mi.arch);
         try {
           arch_info(mi.arch);
-        } catch (const std::invalid_argument& err) {
+        } catch (const Error& err) {
           throw ModelError(where + ": ensemble member: " + err.what());
         }
         mi.calibration.temperature = e.at("temperature").get<double>();
@@ -188,7 +188,7 @@ Net load_weights(const std::string& dir, const ModelInfo& info) {
       net = make_net(info.arch, info.input,
                      info.arch == "backbone" ? (fs::path(dir) / kBackboneFile).string() : "");
     }
-  } catch (const std::invalid_argument& e) {
+  } catch (const Error& e) {
     throw ModelError(e.what());
   }
   // Module::load replaces tensors without checking shapes: remember the expected ones.

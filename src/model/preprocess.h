@@ -24,7 +24,7 @@ namespace skinscan {
 // kSkinScan (trained here), or an imported model's seed recipe (model/keras_import.h).
 enum class Recipe { kSkinScan, kSeedTrained, kSeedServed };
 const char* recipe_name(Recipe r);                 // "skinscan", "seed-trained", ...
-Recipe recipe_from_name(const std::string& name);  // throws std::invalid_argument
+Recipe recipe_from_name(const std::string& name);  // throws skinscan::Error (invalid_argument)
 
 struct InputSpec {
   int width = 96;

@@ -155,7 +155,7 @@ SendResult post_message(const TwilioConfig& cfg, const FormParams& form,
   SendResult r;
   try {
     check_api_base(cfg.api_base);
-  } catch (const std::invalid_argument& e) {
+  } catch (const skinscan::Error& e) {
     r.kind = SendResult::Kind::kPermanent;
     r.code = "config";
     r.message = e.what();

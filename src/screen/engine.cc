@@ -1,4 +1,5 @@
 #include "screen/engine.h"
+#include "data/error.h"
 
 #include "screen/heatmap.h"
 
@@ -49,7 +50,8 @@ Engine::Engine(Classifier model, LesionDetector detector, EngineOptions o, Photo
   }
   if (!(rule_.threshold > 0 && rule_.threshold <= 1) ||
       !(rule_.refer_risk > 0 && rule_.refer_risk <= 1)) {
-    throw std::invalid_argument("threshold and refer risk must be in (0, 1]");
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "threshold and refer risk must be in (0, 1]");
   }
 }
 

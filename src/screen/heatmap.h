@@ -14,7 +14,7 @@
 
 namespace skinscan {
 
-// CV_32F map in [0,1] of the image's size (throws std::invalid_argument for a network
+// CV_32F map in [0,1] of the image's size (throws skinscan::Error (invalid_argument) for a network
 // without a spatial feature map, e.g. a backbone that outputs pooled features).
 cv::Mat grad_cam(const Classifier& model, const cv::Mat& rgb, ClassId cls);
 

@@ -1,4 +1,5 @@
 #include "screen/photo_check.h"
+#include "data/error.h"
 
 #include <algorithm>
 #include <cmath>
@@ -28,7 +29,8 @@ constexpr const char* kNames[kPhotoStats] = {"mean_L",
 }  // namespace
 
 PhotoStats photo_stats(const cv::Mat& rgb) {
-  if (rgb.empty() || rgb.type() != CV_8UC3) throw std::invalid_argument("photo_stats: RGB image");
+  if (rgb.empty() || rgb.type() != CV_8UC3)
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument, "photo_stats: RGB image");
   cv::Mat small, lab;
   cv::resize(rgb, small, cv::Size(kWidth, kHeight), 0, 0, cv::INTER_AREA);
   cv::cvtColor(small, lab, cv::COLOR_RGB2Lab);  // 8-bit: L 0..255, a and b offset by 128
@@ -88,7 +90,8 @@ double PhotoCheck::score(const PhotoStats& s) const {
 PhotoCheck PhotoCheck::fit(const std::vector<PhotoStats>& train, const std::vector<PhotoStats>& val,
                            double percentile) {
   if (train.size() < 2 * kPhotoStats || val.empty())
-    throw std::invalid_argument("photo check: too few training or validation images");
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "photo check: too few training or validation images");
   PhotoCheck p;
   const double n = static_cast<double>(train.size());
   for (const auto& s : train)
@@ -139,7 +142,8 @@ PhotoCheck PhotoCheck::from_json(const nlohmann::json& j) {
   p.precision_ = j.at("precision").get<std::vector<double>>();
   p.threshold_ = j.at("threshold").get<double>();
   if (p.precision_.size() != kPhotoStats * kPhotoStats)
-    throw std::invalid_argument("model.json photo_check: precision must have 144 numbers");
+    throw skinscan::Error(skinscan::ErrorCode::kModel,
+                          "model.json photo_check: precision must have 144 numbers");
   return p;
 }
 

@@ -77,17 +77,22 @@ std::optional<ScreenResult> Server::Impl::screen(const std::string& bytes, Respo
   }
 }
 
-void Server::Impl::post_classify(const Request& req, Response& res) {
+bool Server::Impl::check_upload(const Request& req, Response& res,
+                                std::vector<FieldError>& errors) {
   if (!req.is_multipart_form_data()) {
     send_error(res, 415, "unsupported_media_type", "send multipart/form-data");
-    return;
+    return false;
   }
-  std::vector<FieldError> errors;
   if (!no_repeated_fields(req, errors)) {
     send_json(res, 422, error_body(errors));
-    return;
+    return false;
   }
-  if (!check_image(req, res, errors)) return;
+  return check_image(req, res, errors);
+}
+
+void Server::Impl::post_classify(const Request& req, Response& res) {
+  std::vector<FieldError> errors;
+  if (!check_upload(req, res, errors)) return;
   if (!errors.empty()) {
     send_json(res, 422, error_body(errors));
     return;
@@ -98,16 +103,8 @@ void Server::Impl::post_classify(const Request& req, Response& res) {
 }
 
 void Server::Impl::post_screening(const Request& req, Response& res) {
-  if (!req.is_multipart_form_data()) {
-    send_error(res, 415, "unsupported_media_type", "send multipart/form-data");
-    return;
-  }
   std::vector<FieldError> errors;
-  if (!no_repeated_fields(req, errors)) {
-    send_json(res, 422, error_body(errors));
-    return;
-  }
-  if (!check_image(req, res, errors)) return;
+  if (!check_upload(req, res, errors)) return;
   const auto patient = validate_name(field(req, "patient_name"), "patient_name", errors);
   const auto patient_phone =
       validate_phone(field(req, "patient_phone"), cfg.default_region, "patient_phone", errors);

@@ -1,4 +1,5 @@
 #include "web/server.h"
+#include "data/error.h"
 
 #include <algorithm>
 #include <chrono>
@@ -48,7 +49,9 @@ Server::Impl::Impl(ServerConfig c, std::shared_ptr<const Screener> s,
           1024)),
       sessions(store),
       allowed_hosts(cfg.allowed_hosts) {
-  if (!screener || !store) throw std::invalid_argument("server needs a screener and a store");
+  if (!screener || !store)
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "server needs a screener and a store");
   fs::create_directories(images_dir);
   remove_stale_temp_files(images_dir);  // left by a crash mid-write
   sender = std::make_unique<notify::Sender>(*store, twilio, so);
@@ -255,8 +258,9 @@ int Server::bind() {
     m.port = m.http.bind_to_port(m.cfg.host, m.cfg.port) ? m.cfg.port : -1;
   }
   if (m.port <= 0) {
-    throw std::runtime_error("cannot listen on " + m.cfg.host + ":" + std::to_string(m.cfg.port) +
-                             " (address in use or not available)");
+    throw skinscan::Error(skinscan::ErrorCode::kUnavailable,
+                          "cannot listen on " + m.cfg.host + ":" + std::to_string(m.cfg.port) +
+                              " (address in use or not available)");
   }
   return m.port;
 }

@@ -45,7 +45,7 @@ struct ServerFlags {
       public_url, allowed_hosts;
 };
 
-// Resolves every key; throws std::invalid_argument naming the key for a malformed value
+// Resolves every key; throws skinscan::Error (invalid_argument) naming the key for a malformed value
 // (port not 0-65535, negative rate limit, unknown region). Never echoes SKINSCAN_API_TOKEN.
 ServerConfig resolve_server_config(const Settings& settings, const ServerFlags& flags,
                                    const std::string& default_model,

@@ -91,6 +91,8 @@ struct Server::Impl {
 
   // screening_routes.cc
   bool check_image(const Request& req, Response& res, std::vector<FieldError>& errors);
+  // multipart, no repeated field, then check_image; false after answering (415/422/413).
+  bool check_upload(const Request& req, Response& res, std::vector<FieldError>& errors);
   std::optional<ScreenResult> screen(const std::string& bytes, Response& res);
   void post_classify(const Request& req, Response& res);
   void post_screening(const Request& req, Response& res);

@@ -1,5 +1,7 @@
 // Pages, the login session endpoints, operations (metrics, readiness, model, insights,
 // OpenAPI) and Twilio's status callbacks.
+#include <algorithm>
+
 #include "notify/status_callback.h"
 #include "web/api_json.h"
 #include "web/files.h"
@@ -78,10 +80,17 @@ void Server::Impl::delete_session(const Request& req, Response& res) {
 }
 
 void Server::Impl::get_session(const Request& req, Response& res) {
-  send_json(res, 200,
-            {{"auth_required", !cfg.api_token.empty()},
-             {"authenticated", !cfg.api_token.empty() && (bearer_ok(req) || session_ok(req))},
-             {"default_region", cfg.default_region}});
+  json body = {{"auth_required", !cfg.api_token.empty()},
+               {"authenticated", !cfg.api_token.empty() && (bearer_ok(req) || session_ok(req))},
+               {"default_region", cfg.default_region}};
+  // The smallest photo the loaded model screens (its input size, either orientation): the
+  // form's hint says it, and smaller uploads get 422 too_small.
+  const auto& pre = screener->model_json().value("preprocessing", nlohmann::json::object());
+  if (pre.contains("width") && pre.contains("height")) {
+    const int w = pre["width"].get<int>(), h = pre["height"].get<int>();
+    body["min_photo"] = {{"width", std::max(w, h)}, {"height", std::min(w, h)}};
+  }
+  send_json(res, 200, body);
 }
 
 void Server::Impl::get_metrics(const Request&, Response& res) {

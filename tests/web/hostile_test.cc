@@ -142,6 +142,10 @@ TEST(Hostile, PhotosSmallerThanTheModelInputAreRefused) {
   }
   EXPECT_EQ(s.rows(), 0);
   EXPECT_EQ(s.image_files(), 0u);
+  // The form's hint reads the bound from the server.
+  const auto session = c.Get("/api/v1/session");
+  ASSERT_TRUE(session);
+  EXPECT_EQ(json_of(session)["min_photo"], json({{"width", 96}, {"height", 72}}));
 }
 
 TEST(Hostile, SlowClientsAreCutOffAndOthersAreServed) {
@@ -301,8 +305,8 @@ TEST(Hostile, LowFindings) {
   TestServer limited_server(dir2.path(), cfg);
   int limited = 0;
   for (int k = 0; k < 12; ++k) {
-    const auto cb = limited_server.client().Post("/twilio/status", "MessageSid=SM1&MessageStatus=sent",
-                                    "application/x-www-form-urlencoded");
+    const auto cb = limited_server.client().Post(
+        "/twilio/status", "MessageSid=SM1&MessageStatus=sent", "application/x-www-form-urlencoded");
     ASSERT_TRUE(cb);
     limited += cb->status == 429;
   }

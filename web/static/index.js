@@ -182,6 +182,20 @@ const NATIONAL_EXAMPLE = {
   ZA: '071 123 4567',
 };
 
+// The photo hint names the smallest photo the loaded model screens (its input size).
+async function photoHint() {
+  const session = await serverSession();
+  const min = session && session.min_photo;
+  if (!min) return;
+  const hint = document.getElementById('image-hint');
+  hint.setAttribute('data-min-photo', `${min.width}x${min.height}`);
+  fill(
+    hint,
+    `JPEG, PNG or WebP, at least ${min.width} × ${min.height} pixels (the model's input), up to 10 MB. ` +
+      'A dermatoscopic close-up works best. Choose a file, drop it here, or paste it (Ctrl+V).',
+  );
+}
+
 // The phone hints name the clinic's default region (the server's SKINSCAN_DEFAULT_REGION).
 async function regionHints() {
   const session = await serverSession();
@@ -208,6 +222,7 @@ async function regionHints() {
   }
 }
 regionHints();
+photoHint();
 
 imageInput.addEventListener('change', () => {
   if (previewUrl) URL.revokeObjectURL(previewUrl);
