@@ -39,4 +39,7 @@ NameCheck check_name(std::string_view raw);
 // the input, the result holds no line break and cannot reorder the text around it.
 std::string one_line(std::string_view s);
 
+// Text for HTML element content or a quoted attribute: & < > " ' escaped.
+std::string html_escape(std::string_view s);
+
 }  // namespace skinscan

@@ -1,5 +1,4 @@
 #include "eda/charts.h"
-#include "data/error.h"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -11,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include "data/error.h"
 
 namespace skinscan::eda {
 

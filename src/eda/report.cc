@@ -1,40 +1,15 @@
 #include "eda/report.h"
-#include "data/error.h"
 
 #include <fstream>
 #include <stdexcept>
 
+#include "data/error.h"
+#include "data/text.h"
 #include "eda/charts.h"
 
 namespace skinscan::eda {
 
 namespace {
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
 
 void write_file(const std::filesystem::path& p, const std::string& text) {
   std::ofstream f(p, std::ios::binary);

@@ -1,5 +1,4 @@
 #include "model/keras_import.h"
-#include "data/error.h"
 
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "data/classes.h"
+#include "data/error.h"
 #include "model/hdf5_file.h"
 
 namespace fs = std::filesystem;

@@ -1,6 +1,6 @@
 #include "model/nets.h"
-#include "data/error.h"
 
+#include "data/error.h"
 #include "model/explain.h"
 
 #include <stdexcept>

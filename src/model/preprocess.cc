@@ -1,10 +1,10 @@
 #include "model/preprocess.h"
-#include "data/error.h"
 
 #include <stdexcept>
 
 #include <opencv2/imgproc.hpp>
 
+#include "data/error.h"
 #include "data/parallel.h"
 #include "data/progress.h"
 

@@ -1,11 +1,11 @@
 #include "notify/sender.h"
-#include "data/error.h"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <stdexcept>
 
+#include "data/error.h"
 #include "notify/message.h"
 #include "notify/twilio_client.h"
 

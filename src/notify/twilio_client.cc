@@ -1,5 +1,4 @@
 #include "notify/twilio_client.h"
-#include "data/error.h"
 
 #include <curl/curl.h>
 
@@ -10,6 +9,8 @@
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
+
+#include "data/error.h"
 
 namespace skinscan::notify {
 namespace {

@@ -1,8 +1,8 @@
 #include "notify/twilio_config.h"
-#include "data/error.h"
 
 #include <stdexcept>
 
+#include "data/error.h"
 #include "notify/twilio_client.h"
 
 namespace skinscan::notify {

@@ -1,6 +1,6 @@
 #include "screen/engine.h"
-#include "data/error.h"
 
+#include "data/error.h"
 #include "screen/heatmap.h"
 
 namespace skinscan {

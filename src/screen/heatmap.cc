@@ -1,8 +1,8 @@
 #include "screen/heatmap.h"
-#include "data/error.h"
 
 #include <opencv2/imgproc.hpp>
 
+#include "data/error.h"
 #include "model/explain.h"
 
 namespace skinscan {

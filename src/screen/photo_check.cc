@@ -1,11 +1,12 @@
 #include "screen/photo_check.h"
-#include "data/error.h"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
 #include <opencv2/imgproc.hpp>
+
+#include "data/error.h"
 
 namespace skinscan {
 

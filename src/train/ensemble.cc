@@ -1,9 +1,9 @@
 #include "train/ensemble.h"
-#include "data/error.h"
 
 #include <chrono>
 #include <filesystem>
 
+#include "data/error.h"
 #include "train/finalize.h"
 
 namespace fs = std::filesystem;

@@ -1,5 +1,4 @@
 #include "train/metrics.h"
-#include "data/error.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,6 +8,7 @@
 #include <stdexcept>
 
 #include "data/classes.h"
+#include "data/error.h"
 
 namespace skinscan {
 

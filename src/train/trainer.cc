@@ -1,5 +1,4 @@
 #include "train/trainer.h"
-#include "data/error.h"
 
 #include <algorithm>
 #include <chrono>
@@ -9,6 +8,7 @@
 #include <random>
 #include <sstream>
 
+#include "data/error.h"
 #include "data/progress.h"
 #include "eda/charts.h"
 #include "train/calibrate.h"

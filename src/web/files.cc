@@ -1,5 +1,4 @@
 #include "web/files.h"
-#include "data/error.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -14,6 +13,8 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+
+#include "data/error.h"
 
 namespace skinscan::web {
 namespace fs = std::filesystem;

@@ -1,38 +1,13 @@
 #include "web/html_errors.h"
 
+#include "data/text.h"
+
 namespace skinscan::web {
-
-namespace {
-
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 bool wants_html(const std::string& accept) { return accept.find("text/html") != std::string::npos; }
 
 std::string error_page_html(int status, const std::string& title, const std::string& message) {
-  const std::string t = escape(title);
+  const std::string t = html_escape(title);
   return "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
          t +
@@ -42,7 +17,8 @@ std::string error_page_html(int status, const std::string& title, const std::str
          "class=\"brand\" href=\"/\"><span class=\"brand-mark\" aria-hidden=\"true\">◎</span> "
          "SkinScan</a></div></header>\n<main id=\"main\" class=\"error-page\" "
          "data-status=\"" +
-         std::to_string(status) + "\">\n<h1>" + t + "</h1>\n<p class=\"lead\">" + escape(message) +
+         std::to_string(status) + "\">\n<h1>" + t + "</h1>\n<p class=\"lead\">" +
+         html_escape(message) +
          "</p>\n<p><a class=\"button primary\" href=\"/\">New screening</a> <a class=\"button\" "
          "href=\"/history\">History</a></p>\n</main>\n</body>\n</html>\n";
 }

@@ -1,5 +1,4 @@
 #include "web/server.h"
-#include "data/error.h"
 
 #include <algorithm>
 #include <chrono>
@@ -8,6 +7,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "data/error.h"
 #include "web/files.h"
 #include "web/html_errors.h"
 #include "web/http_reply.h"

@@ -1,10 +1,10 @@
 #include "web/server_config.h"
-#include "data/error.h"
 
 #include <cctype>
 #include <charconv>
 #include <stdexcept>
 
+#include "data/error.h"
 #include "web/validation.h"
 
 namespace skinscan::web {
