@@ -43,8 +43,8 @@ namespace skinscan {
 inline constexpr double kSeedPixelMean = 163.7691;
 inline constexpr double kSeedPixelStd = 41.1251;
 
-// "seed-trained" or "seed-served" -> the 28x28 InputSpec of that recipe (skinscan::Error invalid_argument
-// otherwise).
+// "seed-trained" or "seed-served" -> the 28x28 InputSpec of that recipe (skinscan::Error
+// invalid_argument otherwise).
 InputSpec seed_input(const std::string& recipe);
 
 // Mean and std over all pixel values (all channels) of model-sized RGB images, each class

@@ -46,8 +46,9 @@ struct ArchInfo {
 const std::vector<ArchInfo>& architectures();
 const ArchInfo& arch_info(const std::string& name);  // throws skinscan::Error (invalid_argument)
 // Builds an untrained network; `input` must match what the arch supports (seed-cnn: 28x28).
-// arch "backbone" needs `backbone_file`, a TorchScript module (throws skinscan::Error (invalid_argument)
-// if it cannot be loaded or does not produce features for an input of this size).
+// arch "backbone" needs `backbone_file`, a TorchScript module (throws skinscan::Error
+// (invalid_argument) if it cannot be loaded or does not produce features for an input of this
+// size).
 Net make_net(const std::string& arch, const InputSpec& input,
              const std::string& backbone_file = "");
 

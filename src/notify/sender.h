@@ -45,8 +45,8 @@ struct SenderOptions {
 // SKINSCAN_NOTIFY_INITIAL_BACKOFF_MS, SKINSCAN_NOTIFY_MAX_BACKOFF_MS,
 // SKINSCAN_NOTIFY_DEADLINE_S, SKINSCAN_NOTIFY_TIMEOUT_S, SKINSCAN_NOTIFY_LEASE_S,
 // SKINSCAN_NOTIFY_POLL_MS, SKINSCAN_NOTIFY_EXPIRE_UNCONFIGURED (1/true/yes). Throws
-// skinscan::Error (invalid_argument) naming the key when a value is not a positive integer, or when the
-// lease is not longer than the request timeout.
+// skinscan::Error (invalid_argument) naming the key when a value is not a positive integer, or when
+// the lease is not longer than the request timeout.
 SenderOptions sender_options_from_settings(const skinscan::Settings& settings);
 
 class Sender {

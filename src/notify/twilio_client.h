@@ -33,7 +33,8 @@ FormParams message_form(const TwilioConfig& cfg, const std::string& to_e164,
 SendResult post_message(const TwilioConfig& cfg, const FormParams& form,
                         std::chrono::seconds timeout);
 
-// Throws skinscan::Error (invalid_argument) when api_base is neither https:// nor http:// to a loopback host.
+// Throws skinscan::Error (invalid_argument) when api_base is neither https:// nor http:// to a
+// loopback host.
 void check_api_base(const std::string& api_base);
 
 }  // namespace skinscan::notify

@@ -29,8 +29,8 @@ struct TwilioConfig {
   // `whatsapp_from` with the "whatsapp:" prefix added when the setting lacks it.
   std::string from_address() const;
 
-  // Reads the keys above. Throws skinscan::Error (invalid_argument) (naming the key, never the value) when
-  // TWILIO_API_BASE is not https:// (plain http:// only to 127.0.0.1/localhost) or
+  // Reads the keys above. Throws skinscan::Error (invalid_argument) (naming the key, never the
+  // value) when TWILIO_API_BASE is not https:// (plain http:// only to 127.0.0.1/localhost) or
   // TWILIO_CONTENT_VARIABLES is neither "named" nor "numbered".
   static TwilioConfig from_settings(const skinscan::Settings& settings);
 };

@@ -5,9 +5,9 @@
 //
 // Contract: every member must have been trained on `split` of `ds` (its model.json's
 // dataset and split fingerprints match), take the same input size and normalisation, and be
-// a plain network (not a backbone or another ensemble); otherwise skinscan::Error (invalid_argument)
-// names the offending member and nothing is written. The output directory holds weights.pt
-// (all members' tensors), model.json (with each member's version, training options and
+// a plain network (not a backbone or another ensemble); otherwise skinscan::Error
+// (invalid_argument) names the offending member and nothing is written. The output directory holds
+// weights.pt (all members' tensors), model.json (with each member's version, training options and
 // scores under "training"/"members"), and members/<k>-<arch>/ with each member's
 // history.json and training curves.
 #pragma once

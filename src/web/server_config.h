@@ -45,8 +45,8 @@ struct ServerFlags {
       public_url, allowed_hosts;
 };
 
-// Resolves every key; throws skinscan::Error (invalid_argument) naming the key for a malformed value
-// (port not 0-65535, negative rate limit, unknown region). Never echoes SKINSCAN_API_TOKEN.
+// Resolves every key; throws skinscan::Error (invalid_argument) naming the key for a malformed
+// value (port not 0-65535, negative rate limit, unknown region). Never echoes SKINSCAN_API_TOKEN.
 ServerConfig resolve_server_config(const Settings& settings, const ServerFlags& flags,
                                    const std::string& default_model,
                                    const std::string& default_web_root);

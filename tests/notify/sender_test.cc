@@ -2,8 +2,8 @@
 // (free-form and template), retries with backoff and Retry-After, timeouts, permanent
 // failures with Twilio's code, deadline exhaustion, secrets kept out of errors and logs,
 // not_configured rows, in-flight rows reclaimed when their lease ends.
-#include "data/error.h"
 #include "notify/sender.h"
+#include "data/error.h"
 
 #include <gtest/gtest.h>
 

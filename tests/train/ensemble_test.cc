@@ -2,8 +2,8 @@
 // whose probabilities are the calibrated mean of theirs, that reloads identically, serves
 // through the Engine (detector features, Grad-CAM), and refuses members it cannot honestly
 // combine without writing anything.
-#include "data/error.h"
 #include "train/ensemble.h"
+#include "data/error.h"
 
 #include <filesystem>
 #include <fstream>
