@@ -182,12 +182,12 @@ std::optional<ScreeningRow> PgStore::get_screening(std::int64_t id) {
 
 Page PgStore::list_screenings(const std::string& query, int page, int page_size,
                               const ListFilter& filter) {
+  const ListQuery q = list_query(query, page, page_size, filter);
+  const auto& [folded, digits] = q.keys;
+  const std::int64_t ref_id = q.ref_id, refer = q.refer;
   Page out;
-  out.page = std::max(page, 1);
-  out.page_size = std::clamp(page_size, 1, kMaxPageSize);
-  const auto [folded, digits] = search_keys(query);
-  const std::int64_t ref_id = id_of_reference(query).value_or(0);
-  const std::int64_t refer = filter.refer ? (*filter.refer ? 1 : 0) : -1;
+  out.page = q.page;
+  out.page_size = q.page_size;
   // $1 name, $2 digits, then reference id, decision and refer flag from $first on.
   const auto where = [](int first) {
     const std::string id = "$" + std::to_string(first), d = "$" + std::to_string(first + 1),

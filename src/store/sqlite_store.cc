@@ -177,12 +177,12 @@ std::optional<ScreeningRow> SqliteStore::get_screening(std::int64_t id) {
 
 Page SqliteStore::list_screenings(const std::string& query, int page, int page_size,
                                   const ListFilter& filter) {
+  const ListQuery q = list_query(query, page, page_size, filter);
+  const auto& [folded, digits] = q.keys;
+  const std::int64_t ref_id = q.ref_id, refer = q.refer;
   Page out;
-  out.page = std::max(page, 1);
-  out.page_size = std::clamp(page_size, 1, kMaxPageSize);
-  const auto [folded, digits] = search_keys(query);
-  const std::int64_t ref_id = id_of_reference(query).value_or(0);
-  const std::int64_t refer = filter.refer ? (*filter.refer ? 1 : 0) : -1;
+  out.page = q.page;
+  out.page_size = q.page_size;
   constexpr const char* kWhere =
       " WHERE (?1 = '' OR instr(patient_name_folded, ?1) > 0"
       " OR (?2 <> '' AND instr(patient_phone_digits, ?2) > 0) OR id = ?5)"

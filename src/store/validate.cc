@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "data/text.h"
@@ -104,6 +105,17 @@ SearchKeys search_keys(const std::string& query) {
       b == std::string::npos ? "" : query.substr(b, query.find_last_not_of(" \t\r\n") - b + 1);
   const bool phone_like = q.find_first_not_of("0123456789+-(). ") == std::string::npos;
   return {fold_case(q), phone_like ? digits_only(q) : ""};
+}
+
+ListQuery list_query(const std::string& query, int page, int page_size, const ListFilter& filter) {
+  ListQuery q;
+  q.page = std::max(page, 1);
+  q.page_size = std::clamp(page_size, 1, kMaxPageSize);
+  q.keys = search_keys(query);
+  q.ref_id = id_of_reference(query).value_or(0);
+  q.decision = filter.decision;
+  q.refer = filter.refer ? (*filter.refer ? 1 : 0) : -1;
+  return q;
 }
 
 }  // namespace skinscan::store

@@ -35,4 +35,16 @@ struct SearchKeys {
 SearchKeys search_keys(const std::string& query);
 constexpr int kMaxPageSize = 100;
 
+// A history page request as both backends bind it: page >= 1, page size in 1..kMaxPageSize,
+// the search keys, the screening id a reference query names (0: none), the decision filter
+// ("" any) and the refer filter (-1 any, 0 no, 1 yes).
+struct ListQuery {
+  int page = 1, page_size = 20;
+  SearchKeys keys;
+  std::int64_t ref_id = 0;
+  std::string decision;
+  std::int64_t refer = -1;
+};
+ListQuery list_query(const std::string& query, int page, int page_size, const ListFilter& filter);
+
 }  // namespace skinscan::store
