@@ -68,18 +68,18 @@ void Server::Impl::add_route(const std::string& method, const std::string& patte
   } else {
     throw std::logic_error("unsupported method " + method);
   }
-  for (auto& [p, methods] : routes) {
-    if (p == pattern) {
-      methods.push_back(method);
+  for (auto& r : routes) {
+    if (r.pattern == pattern) {
+      r.methods.push_back(method);
       return;
     }
   }
-  routes.push_back({pattern, {method}});
+  routes.push_back({pattern, std::regex(pattern), {method}});
 }
 
 std::vector<std::string> Server::Impl::allowed_methods(const std::string& path) const {
-  for (const auto& [pattern, methods] : routes) {
-    if (std::regex_match(path, std::regex(pattern))) return methods;
+  for (const auto& r : routes) {
+    if (std::regex_match(path, r.re)) return r.methods;
   }
   return {};
 }

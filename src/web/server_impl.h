@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <semaphore>
 #include <string>
 #include <vector>
@@ -70,7 +71,12 @@ struct Server::Impl {
   std::vector<std::string> allowed_hosts;  // lowercase host names ("*": any)
   int port = 0;
   // Route table: path pattern -> methods, for 405 + Allow on a known path.
-  std::vector<std::pair<std::string, std::vector<std::string>>> routes;
+  struct Route {
+    std::string pattern;
+    std::regex re;  // compiled once
+    std::vector<std::string> methods;
+  };
+  std::vector<Route> routes;
 
   Impl(ServerConfig c, std::shared_ptr<const Screener> s, std::shared_ptr<store::Store> st,
        notify::TwilioConfig t, notify::SenderOptions so);
