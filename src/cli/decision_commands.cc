@@ -9,6 +9,7 @@
 #include "cli/decision_table.h"
 #include "data/dataset.h"
 #include "data/error.h"
+#include "model/classifier_torch.h"
 #include "screen/engine.h"
 #include "train/finalize.h"
 #include "train/operating_point.h"

@@ -14,6 +14,7 @@
 #include "data/dataset.h"
 #include "data/error.h"
 #include "data/parallel.h"
+#include "model/classifier_torch.h"
 #include "screen/engine.h"
 #include "train/split.h"
 

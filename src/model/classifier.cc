@@ -1,4 +1,4 @@
-#include "model/classifier.h"
+#include "model/classifier_torch.h"
 
 namespace skinscan {
 

@@ -13,6 +13,7 @@
 #include "data/classes.h"
 #include "data/error.h"
 #include "model/hdf5_file.h"
+#include "model/model_dir.h"
 
 namespace fs = std::filesystem;
 

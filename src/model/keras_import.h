@@ -33,7 +33,8 @@
 
 #include <opencv2/core.hpp>
 
-#include "model/model_dir.h"
+#include "model/model_info.h"
+#include "model/torch_fwd.h"
 
 namespace skinscan {
 

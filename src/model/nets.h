@@ -23,7 +23,9 @@
 #include <torch/torch.h>
 
 #include "data/classes.h"
+#include "model/arch_info.h"
 #include "model/preprocess.h"
+#include "model/torch_fwd.h"
 
 namespace skinscan {
 
@@ -35,16 +37,7 @@ struct NetImpl : torch::nn::Module {
   // ops). Irreversible: only for serving copies that are never trained or exported.
   virtual void fuse_for_inference() {}
 };
-using Net = std::shared_ptr<NetImpl>;
 
-struct ArchInfo {
-  std::string name;
-  InputSpec input;    // default input size for this architecture
-  std::string about;  // one line for --help and the model card
-};
-
-const std::vector<ArchInfo>& architectures();
-const ArchInfo& arch_info(const std::string& name);  // throws skinscan::Error (invalid_argument)
 // Builds an untrained network; `input` must match what the arch supports (seed-cnn: 28x28).
 // arch "backbone" needs `backbone_file`, a TorchScript module (throws skinscan::Error
 // (invalid_argument) if it cannot be loaded or does not produce features for an input of this

@@ -16,26 +16,11 @@
 #include <torch/torch.h>
 
 #include <opencv2/core.hpp>
+
 #include "data/dataset.h"
+#include "model/input_spec.h"
 
 namespace skinscan {
-
-// Where an InputSpec's numbers come from (recorded in model.json as "recipe"):
-// kSkinScan (trained here), or an imported model's seed recipe (model/keras_import.h).
-enum class Recipe { kSkinScan, kSeedTrained, kSeedServed };
-const char* recipe_name(Recipe r);                 // "skinscan", "seed-trained", ...
-Recipe recipe_from_name(const std::string& name);  // throws skinscan::Error (invalid_argument)
-
-struct InputSpec {
-  int width = 96;
-  int height = 72;
-  std::array<float, 3> mean = {0.5f, 0.5f, 0.5f};  // of x/255, per input plane
-  std::array<float, 3> std = {0.25f, 0.25f, 0.25f};
-  bool bgr = false;  // input planes in B,G,R order (the seed app's cv2.imread; see above)
-  Recipe recipe = Recipe::kSkinScan;
-
-  bool operator==(const InputSpec&) const = default;
-};
 
 // Returns a width x height CV_8UC3 RGB image (a no-op view if already that size).
 cv::Mat resize_for_model(const cv::Mat& rgb, const InputSpec& spec);

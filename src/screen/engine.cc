@@ -1,6 +1,7 @@
 #include "screen/engine.h"
 
 #include "data/error.h"
+#include "model/classifier_torch.h"
 #include "screen/heatmap.h"
 
 namespace skinscan {

@@ -7,6 +7,9 @@
 // Contract: screen() returns a complete Screening or throws ImageError (bad upload, with a
 // stable code) -- never a partial result. The model is loaded once; an Engine is immutable
 // and screen()/heatmap() may be called from many threads at once.
+//
+// Torch-free header (the classifier and the detector hold their tensors behind pointers):
+// the CLI and the web app include it without LibTorch.
 #pragma once
 
 #include <memory>

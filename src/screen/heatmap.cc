@@ -3,6 +3,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "data/error.h"
+#include "model/classifier_torch.h"
 #include "model/explain.h"
 
 namespace skinscan {

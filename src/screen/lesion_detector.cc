@@ -2,11 +2,24 @@
 
 #include <filesystem>
 
+#include <torch/torch.h>
+
 namespace skinscan {
 
 namespace {
 constexpr double kShrinkage = 1e-3;  // ridge added to the covariance's diagonal (x its mean)
 }
+
+struct LesionDetector::Gaussians {
+  torch::Tensor means;      // [K,D] float64
+  torch::Tensor precision;  // [D,D] float64
+};
+
+LesionDetector::LesionDetector(torch::Tensor means, torch::Tensor precision, double threshold)
+    : gaussians_(means.defined() ? std::make_shared<const Gaussians>(
+                                       Gaussians{std::move(means), std::move(precision)})
+                                 : nullptr),
+      threshold_(threshold) {}
 
 LesionDetector LesionDetector::fit(const torch::Tensor& train_features,
                                    const std::vector<int>& labels,
@@ -34,17 +47,19 @@ LesionDetector LesionDetector::fit(const torch::Tensor& train_features,
 }
 
 torch::Tensor LesionDetector::scores(const torch::Tensor& features) const {
+  TORCH_CHECK(!empty(), "scores() of an empty lesion detector");
   const torch::Tensor f = features.to(torch::kFloat64);
   // (f - mu)^T P (f - mu) for every class mean, then the minimum over classes.
-  const torch::Tensor diff = f.unsqueeze(1) - means_.unsqueeze(0);  // [N,K,D]
-  const torch::Tensor m = (diff.matmul(precision_) * diff).sum(2);  // [N,K]
+  const torch::Tensor diff = f.unsqueeze(1) - gaussians_->means.unsqueeze(0);  // [N,K,D]
+  const torch::Tensor m = (diff.matmul(gaussians_->precision) * diff).sum(2);  // [N,K]
   return std::get<0>(m.min(1));
 }
 
 void LesionDetector::save(const std::string& model_dir) const {
+  TORCH_CHECK(!empty(), "save() of an empty lesion detector");
   torch::serialize::OutputArchive a;
-  a.write("means", means_);
-  a.write("precision", precision_);
+  a.write("means", gaussians_->means);
+  a.write("precision", gaussians_->precision);
   a.write("threshold", torch::tensor(threshold_, torch::kFloat64));
   const auto tmp = std::filesystem::path(model_dir) / (std::string(kLesionDetectorFile) + ".tmp");
   a.save_to(tmp.string());

@@ -10,15 +10,19 @@
 //
 // Stored in the model directory as lesion_detector.pt (means, precision matrix) plus a
 // "lesion_detector" entry in model.json (threshold, percentile, validation rejection rate).
+//
+// Torch-free header: the fitted Gaussians (tensors) live behind a pointer defined in
+// lesion_detector.cc; fit() and scores() take and return tensors declared in
+// model/torch_fwd.h, so their callers include <torch/torch.h>. Immutable after fit/load;
+// copies share the Gaussians; scores() is thread-safe.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
-#include <torch/torch.h>
-#include <opencv2/core.hpp>
-
-#include "model/classifier.h"
+#include "model/model_info.h"
+#include "model/torch_fwd.h"
 
 namespace skinscan {
 
@@ -27,24 +31,25 @@ inline constexpr const char* kLesionDetectorFile = "lesion_detector.pt";
 class LesionDetector {
  public:
   LesionDetector() = default;
-  LesionDetector(torch::Tensor means, torch::Tensor precision, double threshold)
-      : means_(std::move(means)), precision_(std::move(precision)), threshold_(threshold) {}
+  // means [K,D] and precision [D,D] (float64); undefined tensors give an empty() detector.
+  LesionDetector(at::Tensor means, at::Tensor precision, double threshold);
 
   // Fits on training features/labels; the threshold is the `percentile` of val scores.
-  static LesionDetector fit(const torch::Tensor& train_features, const std::vector<int>& labels,
-                            const torch::Tensor& val_features, double percentile);
+  static LesionDetector fit(const at::Tensor& train_features, const std::vector<int>& labels,
+                            const at::Tensor& val_features, double percentile);
   // Loads from a model directory; an absent detector gives an empty() one (no rejection).
   static LesionDetector load(const std::string& model_dir, const ModelInfo& info);
   void save(const std::string& model_dir) const;
 
-  bool empty() const { return !means_.defined(); }
+  bool empty() const { return gaussians_ == nullptr; }
   double threshold() const { return threshold_; }
   // Smallest squared Mahalanobis distance to a class mean, per row of features [N,D].
-  torch::Tensor scores(const torch::Tensor& features) const;
+  // scores() and save() need a fitted detector (c10::Error when empty()).
+  at::Tensor scores(const at::Tensor& features) const;
 
  private:
-  torch::Tensor means_;      // [K,D] float64
-  torch::Tensor precision_;  // [D,D] float64
+  struct Gaussians;  // the class means [K,D] and shared precision [D,D], float64
+  std::shared_ptr<const Gaussians> gaussians_;
   double threshold_ = 0;
 };
 

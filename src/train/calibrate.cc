@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "model/classifier.h"
+#include "model/classifier_torch.h"
 #include "train/metrics.h"
 
 namespace skinscan {

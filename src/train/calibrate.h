@@ -1,21 +1,21 @@
 // Post-training choices made on the VALIDATION split only (never the test split):
 //   fit_temperature         temperature T minimising the negative log-likelihood
 //   choose_prior_adjustment how much of the training class prior to add back to the logits
+// Torch-free header: logits [N,7] are tensors declared in model/torch_fwd.h.
 #pragma once
 
 #include <vector>
 
-#include <torch/torch.h>
-
-#include "model/model_dir.h"
+#include "model/model_info.h"
+#include "model/torch_fwd.h"
 
 namespace skinscan {
 
 // Mean NLL of softmax((logits + a*log_prior)/T) at the labels.
-double nll(const torch::Tensor& logits, const std::vector<int>& labels, const Calibration& c);
+double nll(const at::Tensor& logits, const std::vector<int>& labels, const Calibration& c);
 
 // Golden-section search of log T in [log 0.05, log 20]; returns T.
-double fit_temperature(const torch::Tensor& logits, const std::vector<int>& labels, Calibration c);
+double fit_temperature(const at::Tensor& logits, const std::vector<int>& labels, Calibration c);
 
 struct PriorChoice {
   double adjustment = 0;
@@ -25,7 +25,7 @@ struct PriorChoice {
 // Tries a in {0, 0.05, ..., 1}; keeps the a with the highest accuracy + balanced accuracy
 // among those whose melanoma recall is at least `min_mel_recall` (if none reaches it, the
 // highest melanoma recall wins).
-PriorChoice choose_prior_adjustment(const torch::Tensor& logits, const std::vector<int>& labels,
+PriorChoice choose_prior_adjustment(const at::Tensor& logits, const std::vector<int>& labels,
                                     const Calibration& base, double min_mel_recall = 0.70);
 
 }  // namespace skinscan

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "data/error.h"
+#include "model/classifier_torch.h"
 #include "train/finalize.h"
 
 namespace fs = std::filesystem;

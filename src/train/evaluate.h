@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
-#include "model/classifier.h"
+#include "model/classifier_torch.h"
 #include "train/metrics.h"
 
 namespace skinscan {

@@ -2,6 +2,7 @@
 // decoding a split's parts once at model size, batched logits, and the post-training
 // choices, made on VALIDATION only (prior adjustment, then temperature), followed by the
 // scores of validation and, when the split has one, test.
+// Torch-free header: the network, logits and device are declared in model/torch_fwd.h.
 #pragma once
 
 #include <string>
@@ -11,7 +12,8 @@
 #include <opencv2/core.hpp>
 
 #include "data/dataset.h"
-#include "model/model_dir.h"
+#include "model/model_info.h"
+#include "model/torch_fwd.h"
 #include "train/calibrate.h"
 
 namespace skinscan {
@@ -29,8 +31,8 @@ LabelledImages load_part(const Dataset& ds, const std::vector<std::size_t>& idx,
                          const InputSpec& spec, bool progress);
 
 // Logits [N,7] of model-sized images, in batches of 256, network in eval mode.
-torch::Tensor batch_logits(const Net& net, const std::vector<cv::Mat>& images,
-                           const InputSpec& spec, torch::Device device);
+at::Tensor batch_logits(const Net& net, const std::vector<cv::Mat>& images, const InputSpec& spec,
+                        c10::Device device);
 
 struct Finalized {
   PriorChoice prior;               // chosen on validation

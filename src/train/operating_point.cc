@@ -1,5 +1,7 @@
 #include "train/operating_point.h"
 
+#include <torch/torch.h>
+
 namespace skinscan {
 
 std::vector<ClassProbs> class_probs(const torch::Tensor& probs) {

@@ -7,20 +7,21 @@
 //
 // Used by `skinscan train` and `skinscan ensemble` (calibrate_and_score) and by
 // `skinscan fit-operating-point`, which refits a trained model directory in place.
+// Torch-free header: class_probs' tensor is declared in model/torch_fwd.h.
 #pragma once
 
 #include <vector>
 
-#include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
-#include "model/model_dir.h"
+#include "model/model_info.h"
+#include "model/torch_fwd.h"
 #include "screen/decision.h"
 
 namespace skinscan {
 
 // Calibrated probabilities [N,7] as rows.
-std::vector<ClassProbs> class_probs(const torch::Tensor& probs);
+std::vector<ClassProbs> class_probs(const at::Tensor& probs);
 
 // The decision rule a model directory states (threshold, refer risk, low risk).
 DecisionRule model_rule(const ModelInfo& info);

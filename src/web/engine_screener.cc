@@ -2,17 +2,17 @@
 
 #include <algorithm>
 
-#include <torch/torch.h>
+#include <ATen/Parallel.h>
 #include <opencv2/imgproc.hpp>
 
-#include "model/model_dir.h"
+#include "model/model_info.h"
 #include "screen/engine.h"
 
 namespace skinscan::web {
 
 std::shared_ptr<const EngineScreener> EngineScreener::load(const std::string& model_dir,
                                                            int intra_op_threads) {
-  if (intra_op_threads > 0) torch::set_num_threads(intra_op_threads);
+  if (intra_op_threads > 0) at::set_num_threads(intra_op_threads);
   return std::make_shared<const EngineScreener>(Engine::load(model_dir));
 }
 

@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data/dataset.h"
-#include "model/classifier.h"
+#include "model/classifier_torch.h"
 #include "support/paths.h"
 #include "train/split.h"
 

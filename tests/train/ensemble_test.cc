@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "data/image.h"
+#include "model/classifier_torch.h"
 #include "screen/engine.h"
 #include "screen/heatmap.h"
 #include "support/paths.h"

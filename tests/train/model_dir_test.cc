@@ -1,5 +1,5 @@
 // Bad model directories are refused with a clear error.
-#include "model/classifier.h"
+#include "model/classifier_torch.h"
 
 #include <filesystem>
 #include <fstream>

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "model/classifier_torch.h"
 #include "support/paths.h"
 
 namespace skinscan {

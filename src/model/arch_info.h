@@ -1,0 +1,23 @@
+// The architectures SkinScan knows (model/nets.h describes the networks): name, default
+// input and a one-line description for --help and the model card. Torch-free, so that
+// model.json can be read and checked without LibTorch; defined in model/nets.cc beside the
+// networks.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "model/input_spec.h"
+
+namespace skinscan {
+
+struct ArchInfo {
+  std::string name;
+  InputSpec input;    // default input size for this architecture
+  std::string about;  // one line for --help and the model card
+};
+
+const std::vector<ArchInfo>& architectures();
+const ArchInfo& arch_info(const std::string& name);  // throws skinscan::Error (invalid_argument)
+
+}  // namespace skinscan

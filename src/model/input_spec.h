@@ -1,0 +1,29 @@
+// What a model's input is (model.json "preprocessing"): size, per-plane normalisation,
+// plane order and the recipe the numbers come from. Torch-free; THE preprocessing that
+// applies it is model/preprocess.h.
+#pragma once
+
+#include <array>
+#include <string>
+
+namespace skinscan {
+
+// Where an InputSpec's numbers come from (recorded in model.json as "recipe"):
+// kSkinScan (trained here), or an imported model's seed recipe (model/keras_import.h).
+// recipe_name / recipe_from_name are defined in model/preprocess.cc.
+enum class Recipe { kSkinScan, kSeedTrained, kSeedServed };
+const char* recipe_name(Recipe r);                 // "skinscan", "seed-trained", ...
+Recipe recipe_from_name(const std::string& name);  // throws skinscan::Error (invalid_argument)
+
+struct InputSpec {
+  int width = 96;
+  int height = 72;
+  std::array<float, 3> mean = {0.5f, 0.5f, 0.5f};  // of x/255, per input plane
+  std::array<float, 3> std = {0.25f, 0.25f, 0.25f};
+  bool bgr = false;  // input planes in B,G,R order (the seed app's cv2.imread; model/preprocess.h)
+  Recipe recipe = Recipe::kSkinScan;
+
+  bool operator==(const InputSpec&) const = default;
+};
+
+}  // namespace skinscan
