@@ -57,7 +57,7 @@ Stats write_report(const Dataset& ds, const std::filesystem::path& out_dir) {
   std::filesystem::create_directories(out_dir);
   Stats s = compute_stats(ds);
   const auto charts = chart_specs(s);
-  render_charts(charts, out_dir);
+  plot::render_charts(charts, out_dir);
   write_file(out_dir / "eda.json", to_json(s).dump(2) + "\n");
   write_file(out_dir / "index.html", index_html(s, charts));
   return s;

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "data/progress.h"
-#include "eda/charts.h"
+#include "plot/gnuplot.h"
 
 namespace skinscan {
 
@@ -104,7 +104,7 @@ void write_evaluation_files(const Evaluation& e, const std::string& dir) {
   }
   s << ")\nplot $M using 1:2:3 with image notitle, $M using 1:2:(sprintf('%d', $4)) with labels "
        "notitle font ',12'\n";
-  eda::render_charts({{"confusion_matrix", "Confusion matrix", "", s.str()}}, dir);
+  plot::render_charts({{"confusion_matrix", "Confusion matrix", "", s.str()}}, dir);
 }
 
 }  // namespace skinscan

@@ -10,7 +10,7 @@
 
 #include "data/error.h"
 #include "data/progress.h"
-#include "eda/charts.h"
+#include "plot/gnuplot.h"
 #include "train/calibrate.h"
 #include "train/evaluate.h"
 #include "train/finalize.h"
@@ -58,7 +58,7 @@ void write_curves(const nlohmann::ordered_json& history, const std::string& dir)
        "plot $H using 1:4 with linespoints title 'train', $H using 1:5 with linespoints "
        "title 'validation', $H using 1:6 with linespoints title 'validation balanced'\n"
        "unset multiplot\n";
-  eda::render_charts({{"training_curves", "Training curves", "", s.str()}}, dir);
+  plot::render_charts({{"training_curves", "Training curves", "", s.str()}}, dir);
 }
 
 }  // namespace
