@@ -1,7 +1,16 @@
 // THE preprocessing of SkinScan: one definition used by training, evaluation and serving.
 //
 //   any-size RGB image --resize_for_model--> input_width x input_height RGB (INTER_AREA)
-//                      --to_tensor--> float [N,3,H,W], (x/255 - mean) / std per channel
+//                      --to_tensor--> [colour constancy] --> float [N,3,H,W],
+//                                     (x/255 - mean) / std per channel
+//
+// Colour constancy (InputSpec::colour, model.json preprocessing.colour_constancy) removes
+// the photo's illuminant before normalisation: Shades of Gray (Finlayson & Trezzi 2004,
+// Minkowski norm p = 6) estimates each channel's illuminant as the p-norm mean of the
+// model-sized image and scales the channels so that it becomes neutral grey of the same
+// brightness. It runs inside to_tensor, after training augmentation, so photos from
+// other dermoscopes and lighting reach the network with the colour cast removed in
+// training, evaluation and serving alike.
 //
 // Training augments the resized image (augment.h) before to_tensor; evaluation and serving
 // do not. Images are RGB everywhere (data/image.h decodes to RGB); only a model imported
@@ -23,8 +32,12 @@ namespace skinscan {
 // Where an InputSpec's numbers come from (recorded in model.json as "recipe"):
 // kSkinScan (trained here), or an imported model's seed recipe (model/keras_import.h).
 enum class Recipe { kSkinScan, kSeedTrained, kSeedServed };
-const char* recipe_name(Recipe r);                 // "skinscan", "seed-trained", ...
-Recipe recipe_from_name(const std::string& name);  // throws skinscan::Error (invalid_argument)
+enum class ColourConstancy { kNone, kShadesOfGray };
+const char* recipe_name(Recipe r);                     // "skinscan", "seed-trained", ...
+Recipe recipe_from_name(const std::string& name);      // throws skinscan::Error (invalid_argument)
+const char* colour_constancy_name(ColourConstancy c);  // "none", "shades-of-gray"
+// Throws skinscan::Error (invalid_argument) for an unknown name.
+ColourConstancy colour_constancy_from_name(const std::string& name);
 
 struct InputSpec {
   int width = 96;
@@ -33,6 +46,7 @@ struct InputSpec {
   std::array<float, 3> std = {0.25f, 0.25f, 0.25f};
   bool bgr = false;  // input planes in B,G,R order (the seed app's cv2.imread; see above)
   Recipe recipe = Recipe::kSkinScan;
+  ColourConstancy colour = ColourConstancy::kNone;
 
   bool operator==(const InputSpec&) const = default;
 };
@@ -40,7 +54,12 @@ struct InputSpec {
 // Returns a width x height CV_8UC3 RGB image (a no-op view if already that size).
 cv::Mat resize_for_model(const cv::Mat& rgb, const InputSpec& spec);
 
-// Stacks model-sized RGB images into a normalised float tensor [N,3,H,W].
+// Per-channel gains (R, G, B) that make the Shades of Gray (p = 6) illuminant estimate of
+// an RGB image neutral at the same mean brightness; {1,1,1} for a black image.
+std::array<float, 3> shades_of_gray_gains(const cv::Mat& rgb);
+
+// Stacks model-sized RGB images into a normalised float tensor [N,3,H,W] (applying the
+// spec's colour constancy to each image first).
 torch::Tensor to_tensor(const std::vector<cv::Mat>& images, const InputSpec& spec);
 
 // The smallest side a JPEG may be DCT-downscaled to: twice the input's longer side, so the
