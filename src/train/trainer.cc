@@ -8,73 +8,17 @@
 #include <random>
 #include <sstream>
 
-#include <opencv2/imgproc.hpp>
-
 #include "data/error.h"
 #include "data/progress.h"
 #include "eda/charts.h"
-#include "model/explain.h"
 #include "train/evaluate.h"
 #include "train/finalize.h"
 #include "train/masks.h"
+#include "train/train_step.h"
 
 namespace skinscan {
 
 namespace fs = std::filesystem;
-
-const char* balance_name(Balance b) {
-  switch (b) {
-    case Balance::kNone:
-      return "none";
-    case Balance::kOversample:
-      return "oversample";
-    case Balance::kWeighted:
-      return "weighted";
-    case Balance::kLogitAdjust:
-      break;
-  }
-  return "logit-adjust";
-}
-
-const char* optimizer_name(Optimizer o) { return o == Optimizer::kSgd ? "sgd" : "adamw"; }
-
-const char* schedule_name(Schedule s) { return s == Schedule::kCosine ? "cosine" : "onecycle"; }
-
-nlohmann::ordered_json train_options_json(const TrainOptions& o) {
-  const AugmentOptions& a = o.augment_options;
-  return {{"arch", o.arch},
-          {"backbone", o.backbone},
-          {"input_width", o.input_width},
-          {"input_height", o.input_height},
-          {"colour_constancy", colour_constancy_name(o.colour)},
-          {"epochs", o.epochs},
-          {"batch_size", o.batch_size},
-          {"lr", o.lr},
-          {"weight_decay", o.weight_decay},
-          {"optimizer", optimizer_name(o.optimizer)},
-          {"schedule", schedule_name(o.schedule)},
-          {"label_smoothing", o.label_smoothing},
-          {"balance", balance_name(o.balance)},
-          {"logit_tau", o.logit_tau},
-          {"min_mel_recall", o.min_mel_recall},
-          {"augment", o.augment},
-          {"augment_options",
-           {{"flips", a.flips},
-            {"max_rotation_deg", a.max_rotation_deg},
-            {"scale", {a.scale_min, a.scale_max}},
-            {"max_shift", a.max_shift},
-            {"brightness", a.brightness},
-            {"contrast", a.contrast},
-            {"saturation", a.saturation},
-            {"colour_cast", a.colour_cast},
-            {"gamma", a.gamma},
-            {"blur_probability", a.blur_probability},
-            {"vignette_probability", a.vignette_probability}}},
-          {"ema_decay", o.ema_decay},
-          {"mask_weight", o.mask_weight},
-          {"seed", o.seed},
-          {"limit", o.limit}};
-}
 
 nlohmann::ordered_json history_json(const std::vector<EpochRecord>& history) {
   nlohmann::ordered_json h = nlohmann::ordered_json::array();
@@ -142,143 +86,7 @@ nlohmann::ordered_json data_json(const TrainingRecord& r) {
 
 namespace {
 
-constexpr double kWarmupFraction = 0.05;  // of all steps, linear warm-up
 constexpr const char* kCheckpointDir = "checkpoint";
-
-double lr_at(const TrainOptions& o, std::size_t step, std::size_t total) {
-  const double t = static_cast<double>(step) / static_cast<double>(std::max<std::size_t>(total, 1));
-  const double warm = o.schedule == Schedule::kOneCycle ? kWarmupFraction : 0.0;
-  if (t < warm) return o.lr * (0.04 + 0.96 * t / warm);
-  const double p = (t - warm) / (1.0 - warm);
-  return o.lr * (0.002 + 0.998 * 0.5 * (1.0 + std::cos(M_PI * p)));
-}
-
-// Parameters then buffers of a module, in registration order (what snapshots hold).
-std::vector<torch::Tensor> state_tensors(const torch::nn::Module& m) {
-  std::vector<torch::Tensor> s = m.parameters();
-  for (const auto& b : m.buffers()) s.push_back(b);
-  return s;
-}
-
-std::vector<torch::Tensor> snapshot(const torch::nn::Module& m) {
-  std::vector<torch::Tensor> s;
-  for (const auto& t : state_tensors(m)) s.push_back(t.detach().clone());
-  return s;
-}
-
-void restore(const torch::nn::Module& m, const std::vector<torch::Tensor>& s) {
-  torch::NoGradGuard guard;
-  const std::vector<torch::Tensor> dst = state_tensors(m);
-  if (dst.size() != s.size())
-    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
-                          "checkpoint does not fit the network");
-  for (std::size_t k = 0; k < s.size(); ++k) dst[k].copy_(s[k]);
-}
-
-// Exponential moving average of a network's parameters and buffers (integer buffers,
-// such as BatchNorm's batch counters, are copied). Warm-up: the decay starts low so the
-// average is not dominated by the random initialisation.
-struct Ema {
-  double decay = 0;
-  std::vector<torch::Tensor> shadow;
-
-  void update(const torch::nn::Module& m, std::size_t step) {
-    torch::NoGradGuard guard;
-    const std::vector<torch::Tensor> live = state_tensors(m);
-    if (shadow.empty()) {
-      for (const auto& t : live) shadow.push_back(t.detach().clone());
-      return;
-    }
-    const double d = std::min(decay, (1.0 + step) / (10.0 + step));
-    for (std::size_t k = 0; k < live.size(); ++k) {
-      if (shadow[k].is_floating_point())
-        shadow[k].mul_(d).add_(live[k].detach(), 1.0 - d);
-      else
-        shadow[k].copy_(live[k]);
-    }
-  }
-};
-
-// Everything a run carries from one epoch to the next; a checkpoint saves all of it.
-struct TrainingRun {
-  TrainingRun(const TrainOptions& options, const InputSpec& spec, torch::Device dev,
-              const LabelledImages& images, const std::vector<cv::Mat>& lesion_masks)
-      : o(options), input(spec), device(dev), train(images), masks(lesion_masks) {}
-
-  const TrainOptions& o;
-  const InputSpec& input;
-  torch::Device device;
-  const LabelledImages& train;
-  const std::vector<cv::Mat>& masks;  // aligned with train.images; empty = no mask loss
-  torch::Tensor log_prior;            // [1,7]
-  torch::Tensor class_weights;        // [7]
-  Net net;
-  torch::nn::Conv2d mask_head{nullptr};
-  std::unique_ptr<torch::optim::Optimizer> opt;
-  Ema ema;
-  std::mt19937 rng;
-  std::size_t step = 0, total_steps = 0;
-  std::vector<torch::Tensor> best;
-  double best_bacc = -1;
-  int best_epoch = 0;
-  std::vector<EpochRecord> history;
-};
-
-// The epoch's sample order. Oversampling repeats minority images up to the majority count.
-std::vector<std::size_t> epoch_order(TrainingRun& run) {
-  const std::vector<int>& labels = run.train.labels;
-  std::vector<std::size_t> order;
-  if (run.o.balance == Balance::kOversample) {
-    std::vector<std::vector<std::size_t>> by(kNumClasses);
-    for (std::size_t i = 0; i < labels.size(); ++i)
-      by[static_cast<std::size_t>(labels[i])].push_back(i);
-    const std::size_t major = std::max_element(by.begin(), by.end(), [](auto& a, auto& b) {
-                                return a.size() < b.size();
-                              })->size();
-    for (auto& v : by) {
-      if (v.empty()) continue;
-      order.insert(order.end(), v.begin(), v.end());
-      std::uniform_int_distribution<std::size_t> pick(0, v.size() - 1);
-      for (std::size_t k = v.size(); k < major; ++k) order.push_back(v[pick(run.rng)]);
-    }
-  } else {
-    for (std::size_t i = 0; i < labels.size(); ++i) order.push_back(i);
-  }
-  std::shuffle(order.begin(), order.end(), run.rng);
-  return order;
-}
-
-std::size_t epoch_length(const TrainOptions& o, const std::vector<int>& labels) {
-  if (o.balance != Balance::kOversample) return labels.size();
-  std::vector<std::size_t> count(kNumClasses, 0);
-  for (int y : labels) ++count[static_cast<std::size_t>(y)];
-  const std::size_t major = *std::max_element(count.begin(), count.end());
-  std::size_t n = 0;
-  for (std::size_t c : count) n += c ? major : 0;
-  return n;
-}
-
-void set_lr(TrainingRun& run, double lr) {
-  for (auto& g : run.opt->param_groups()) {
-    if (run.o.optimizer == Optimizer::kAdamW)
-      static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
-    else
-      static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
-  }
-}
-
-// Mask targets at the explained stage's resolution: the share of lesion pixels in each cell.
-torch::Tensor mask_targets(const std::vector<cv::Mat>& masks, int w, int h) {
-  torch::Tensor t = torch::empty({static_cast<long>(masks.size()), 1, h, w}, torch::kFloat32);
-  float* out = t.data_ptr<float>();
-  for (std::size_t i = 0; i < masks.size(); ++i) {
-    cv::Mat small;
-    cv::resize(masks[i], small, cv::Size(w, h), 0, 0, cv::INTER_AREA);
-    for (int y = 0; y < h; ++y)
-      for (int x = 0; x < w; ++x) out[(i * h + y) * w + x] = small.at<std::uint8_t>(y, x) / 255.0f;
-  }
-  return t;
-}
 
 EpochRecord train_epoch(TrainingRun& run, int epoch) {
   const TrainOptions& o = run.o;
@@ -290,49 +98,16 @@ EpochRecord train_epoch(TrainingRun& run, int epoch) {
   std::size_t seen = 0, correct = 0;
   const auto batch = static_cast<std::size_t>(o.batch_size);
   for (std::size_t b = 0; b < order.size(); b += batch) {
-    const std::size_t end = std::min(order.size(), b + batch);
-    std::vector<cv::Mat> imgs, masks;
-    std::vector<long> ys;
-    for (std::size_t k = b; k < end; ++k) {
-      const std::size_t i = order[k];
-      cv::Mat mask = run.masks.empty() ? cv::Mat() : run.masks[i].clone();
-      imgs.push_back(o.augment ? augment(run.train.images[i], o.augment_options, run.rng,
-                                         run.masks.empty() ? nullptr : &mask)
-                               : run.train.images[i]);
-      if (!run.masks.empty()) masks.push_back(mask);
-      ys.push_back(run.train.labels[i]);
-    }
-    const torch::Tensor x = to_tensor(imgs, run.input).to(run.device);
-    const torch::Tensor y = torch::tensor(ys).to(run.device);
-    set_lr(run, lr_at(o, run.step, run.total_steps));
-    run.opt->zero_grad();
-    torch::Tensor logits, mask_loss;
-    if (run.mask_head) {
-      auto [map, l] = forward_for_explanation(*run.net, x);
-      logits = l;
-      const torch::Tensor target =
-          mask_targets(masks, static_cast<int>(map.size(3)), static_cast<int>(map.size(2)))
-              .to(run.device);
-      mask_loss = torch::binary_cross_entropy_with_logits(run.mask_head(map), target);
-    } else {
-      logits = run.net->forward(x);
-    }
-    const torch::Tensor train_logits =
-        o.balance == Balance::kLogitAdjust ? logits + o.logit_tau * run.log_prior : logits;
-    auto ce = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(o.label_smoothing);
-    if (o.balance == Balance::kWeighted) ce.weight(run.class_weights);
-    torch::Tensor loss = torch::nn::functional::cross_entropy(train_logits, y, ce);
-    const double class_loss = loss.item<double>();
-    if (mask_loss.defined()) loss = loss + o.mask_weight * mask_loss;
-    loss.backward();
-    run.opt->step();
-    ++run.step;
-    if (o.ema_decay > 0) run.ema.update(*run.net, run.step);
-    loss_sum += class_loss * static_cast<double>(end - b);
-    if (mask_loss.defined()) mask_sum += mask_loss.item<double>() * static_cast<double>(end - b);
-    correct += static_cast<std::size_t>(logits.argmax(1).eq(y).sum().item<long>());
-    seen += end - b;
-    bar.advance(end - b);
+    const std::vector<std::size_t> indices(
+        order.begin() + static_cast<long>(b),
+        order.begin() + static_cast<long>(std::min(order.size(), b + batch)));
+    const StepResult s = train_step(run, indices);
+    const auto n = static_cast<double>(indices.size());
+    loss_sum += s.loss * n;
+    mask_sum += s.mask_loss * n;
+    correct += s.correct;
+    seen += indices.size();
+    bar.advance(indices.size());
     char sfx[96];
     std::snprintf(sfx, sizeof sfx, "loss %.3f acc %.3f", loss_sum / seen,
                   static_cast<double>(correct) / seen);
@@ -397,7 +172,8 @@ std::vector<torch::Tensor> load_tensors(const fs::path& path) {
   return t;
 }
 
-void save_checkpoint(const TrainingRun& run, int epoch, const fs::path& out) {
+void save_checkpoint(const TrainingRun& run, const std::vector<EpochRecord>& history, int epoch,
+                     const fs::path& out) {
   const fs::path dir = out / kCheckpointDir, tmp = out / (std::string(kCheckpointDir) + ".tmp");
   fs::remove_all(tmp);
   fs::create_directories(tmp);
@@ -415,14 +191,14 @@ void save_checkpoint(const TrainingRun& run, int epoch, const fs::path& out) {
                                   {"best_epoch", run.best_epoch},
                                   {"rng", rng.str()},
                                   {"options", resume_key(run.o)},
-                                  {"history", history_json(run.history)}};
+                                  {"history", history_json(history)}};
   std::ofstream(tmp / "state.json") << state.dump(1) << "\n";
   fs::remove_all(dir);
   fs::rename(tmp, dir);
 }
 
 // Returns the last finished epoch (0 = nothing to resume from).
-int load_checkpoint(TrainingRun& run, const fs::path& out) {
+int load_checkpoint(TrainingRun& run, std::vector<EpochRecord>& history, const fs::path& out) {
   const fs::path dir = out / kCheckpointDir;
   if (!fs::exists(dir / "state.json")) {
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
@@ -447,7 +223,7 @@ int load_checkpoint(TrainingRun& run, const fs::path& out) {
   run.step = state.at("step");
   run.best_bacc = state.at("best_bacc");
   run.best_epoch = state.at("best_epoch");
-  run.history = history_from_json(state.at("history"));
+  history = history_from_json(state.at("history"));
   return state.at("epoch");
 }
 
@@ -536,48 +312,14 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
     info.calibration.log_prior[c] =
         std::log((counts[c] + 1.0) / (static_cast<double>(train.labels.size()) + kNumClasses));
   }
-  std::vector<float> lp(info.calibration.log_prior.begin(), info.calibration.log_prior.end());
-  std::vector<float> weights(kNumClasses, 1.0f);
-  if (o.balance == Balance::kWeighted) {
-    for (std::size_t c = 0; c < kNumClasses; ++c) {
-      weights[c] = counts[c] ? static_cast<float>(train.labels.size()) /
-                                   static_cast<float>(kNumClasses * counts[c])
-                             : 0.0f;
-    }
-  }
-
-  TrainingRun run(o, info.input, device, train, masks);
-  run.log_prior = torch::tensor(lp).to(device).unsqueeze(0);
-  run.class_weights = torch::tensor(weights).to(device);
-  run.net = make_net(o.arch, info.input, o.backbone);
-  run.net->to(device);
-  std::vector<torch::Tensor> params = run.net->parameters();
-  if (o.mask_weight > 0) {
-    torch::NoGradGuard guard;
-    const long channels =
-        forward_for_explanation(*run.net, torch::zeros({1, 3, info.input.height, info.input.width},
-                                                       torch::TensorOptions(device)))
-            .first.size(1);
-    run.mask_head = torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, 1, 1));
-    run.mask_head->to(device);
-    for (const auto& p : run.mask_head->parameters()) params.push_back(p);
-  }
-  if (o.optimizer == Optimizer::kAdamW) {
-    run.opt = std::make_unique<torch::optim::AdamW>(
-        params, torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
-  } else {
-    run.opt = std::make_unique<torch::optim::SGD>(
-        params,
-        torch::optim::SGDOptions(o.lr).momentum(0.9).nesterov(true).weight_decay(o.weight_decay));
-  }
-  run.ema.decay = o.ema_decay;
-  run.rng.seed(static_cast<std::uint32_t>(o.seed));
   const std::size_t steps_per_epoch =
       (epoch_length(o, train.labels) + o.batch_size - 1) / o.batch_size;
-  run.total_steps = steps_per_epoch * static_cast<std::size_t>(o.epochs);
+  TrainingRun run(o, info.input, device, train, masks, counts,
+                  steps_per_epoch * static_cast<std::size_t>(o.epochs));
+  std::vector<EpochRecord> history;
 
   fs::create_directories(out_dir);
-  const int done = o.resume ? load_checkpoint(run, out_dir) : 0;
+  const int done = o.resume ? load_checkpoint(run, history, out_dir) : 0;
   record.resumed_at_epoch = done;
   for (int epoch = done + 1; epoch <= o.epochs; ++epoch) {
     EpochRecord r = train_epoch(run, epoch);
@@ -586,7 +328,7 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
     r.val_loss = v.loss;
     r.val_accuracy = v.accuracy;
     r.val_balanced_accuracy = v.balanced_accuracy;
-    run.history.push_back(r);
+    history.push_back(r);
     std::fprintf(stderr,
                  "epoch %d: train loss %.4f acc %.3f%s | val loss %.4f acc %.3f bal %.3f | "
                  "%.0f img/s\n",
@@ -600,7 +342,7 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
       if (!run.ema.shadow.empty())
         for (auto& t : run.best) t = t.clone();
     }
-    save_checkpoint(run, epoch, out_dir);
+    save_checkpoint(run, history, epoch, out_dir);
     if (o.stop_after > 0 && epoch >= o.stop_after && epoch < o.epochs) return std::nullopt;
   }
   restore(*run.net, run.best);
@@ -611,7 +353,7 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
   const Finalized fin = calibrate_and_score(run.net, info, val, test, o.min_mel_recall);
   record.prior = fin.prior;
   record.best_epoch = run.best_epoch;
-  record.history = run.history;
+  record.history = history;
   record.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   record.device = device.is_cuda() ? "cuda" : "cpu";
@@ -626,8 +368,8 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
   info.extra["data"] = data_json(record);
   info.extra["metrics"] = fin.metrics;
   save_model(out_dir, info, run.net);
-  std::ofstream(fs::path(out_dir) / "history.json") << history_json(run.history).dump(2) << "\n";
-  write_curves(run.history, out_dir);
+  std::ofstream(fs::path(out_dir) / "history.json") << history_json(history).dump(2) << "\n";
+  write_curves(history, out_dir);
   fs::remove_all(fs::path(out_dir) / kCheckpointDir);
   return Classifier(info, run.net);
 }
