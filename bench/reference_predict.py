@@ -137,8 +137,23 @@ def preprocess(path, info):
         a = np.tensordot(area_matrix(a.shape[0], h), a, axes=(1, 0))           # rows
         a = np.tensordot(area_matrix(a.shape[1], w), a, axes=(1, 1)).transpose(1, 0, 2)  # cols
         a = np.clip(np.rint(a), 0, 255)
+    a = colour_constancy(a, p.get("colour_constancy", "none"))
     x = (a / 255.0 - np.array(p["mean"])) / np.array(p["std"])
     return torch.from_numpy(x.transpose(2, 0, 1)[None].astype(np.float32))
+
+
+def colour_constancy(a, method):
+    """Shades of Gray (p = 6) on the model-sized 8-bit image, as SkinScan's to_tensor."""
+    if method == "none":
+        return a
+    if method != "shades-of-gray":
+        sys.exit(f"unknown colour constancy {method}")
+    e = np.power(np.mean(np.power(a / 255.0, 6.0), axis=(0, 1)), 1.0 / 6.0)
+    grey = e.mean()
+    if grey <= 1e-6:
+        return a
+    gains = np.clip(grey / np.maximum(e, 1e-6), 0.25, 4.0).astype(np.float32)
+    return np.minimum(255.0, a.astype(np.float32) * gains).astype(np.float64)
 
 
 def calibrate(logits, info):

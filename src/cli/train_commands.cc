@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/decision_table.h"
@@ -27,7 +29,7 @@ std::string default_model_dir() {
 
 void add_split_command(CLI::App& app) {
   struct Opts {
-    std::string data, out = "split.json", from;
+    std::string data, out = "split.json", from, cv;
     SplitOptions split;
   };
   auto o = std::make_shared<Opts>();
@@ -40,10 +42,20 @@ void add_split_command(CLI::App& app) {
   cmd->add_option("--val-fraction", o->split.val_fraction, "Share of train lesions for validation")
       ->capture_default_str();
   cmd->add_option("--seed", o->split.seed)->capture_default_str();
+  cmd->add_option("--cv-fold", o->cv,
+                  "K/N: cross-validation fold K (1-based) of N over the train rows; the test "
+                  "rows are excluded (never trained on or scored)");
   cmd->callback([o] {
     const Dataset ds = open_dataset(o->data);
-    const Split s =
-        o->from.empty() ? make_split(ds, o->split) : split_from_csv(ds, o->from, o->split);
+    Split s = o->from.empty() ? make_split(ds, o->split) : split_from_csv(ds, o->from, o->split);
+    if (!o->cv.empty()) {
+      int k = 0, n = 0;
+      if (std::sscanf(o->cv.c_str(), "%d/%d", &k, &n) != 2 || k < 1 || k > n) {
+        throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                              "--cv-fold must look like 2/5 (fold 2 of 5)");
+      }
+      s = cross_validation_fold(ds, s, k - 1, n, o->split.seed);
+    }
     save_split(s, o->out);
     std::printf("split %s: train %zu, val %zu, test %zu images -> %s\n", s.fingerprint().c_str(),
                 s.indices(Part::kTrain).size(), s.indices(Part::kVal).size(),
@@ -54,6 +66,7 @@ void add_split_command(CLI::App& app) {
 void add_train_command(CLI::App& app) {
   struct Opts {
     std::string data, split, out, size;
+    bool strong = false;
     TrainOptions t;
   };
   auto o = std::make_shared<Opts>();
@@ -73,11 +86,47 @@ void add_train_command(CLI::App& app) {
       ->check(CLI::Range(1, 4096));
   cmd->add_option("--lr", o->t.lr, "Peak learning rate")->capture_default_str();
   cmd->add_option("--weight-decay", o->t.weight_decay)->capture_default_str();
-  cmd->add_option("--optimizer", o->t.optimizer, "adamw or sgd")->capture_default_str();
-  cmd->add_option("--schedule", o->t.schedule, "onecycle or cosine")->capture_default_str();
+  cmd->add_option("--optimizer", o->t.optimizer, "adamw or sgd")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, Optimizer>{{"adamw", Optimizer::kAdamW}, {"sgd", Optimizer::kSgd}},
+          CLI::ignore_case))
+      ->default_str("adamw");
+  cmd->add_option("--schedule", o->t.schedule, "onecycle or cosine")
+      ->transform(
+          CLI::CheckedTransformer(std::map<std::string, Schedule>{{"onecycle", Schedule::kOneCycle},
+                                                                  {"cosine", Schedule::kCosine}},
+                                  CLI::ignore_case))
+      ->default_str("onecycle");
   cmd->add_option("--label-smoothing", o->t.label_smoothing)->capture_default_str();
   cmd->add_option("--balance", o->t.balance, "none, oversample, weighted, logit-adjust")
-      ->capture_default_str();
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, Balance>{{"none", Balance::kNone},
+                                         {"oversample", Balance::kOversample},
+                                         {"weighted", Balance::kWeighted},
+                                         {"logit-adjust", Balance::kLogitAdjust}},
+          CLI::ignore_case))
+      ->default_str("logit-adjust");
+  cmd->add_option("--colour-constancy", o->t.colour,
+                  "Colour constancy in the preprocessing: none or shades-of-gray")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, ColourConstancy>{
+              {"none", ColourConstancy::kNone}, {"shades-of-gray", ColourConstancy::kShadesOfGray}},
+          CLI::ignore_case))
+      ->default_str("none");
+  cmd->add_flag(
+      "--strong-augment", o->strong,
+      "Acquisition-shift augmentation (colour cast, gamma, blur, vignettes, wider scale)");
+  cmd->add_option("--ema", o->t.ema_decay, "EMA decay of the weights (0 = off, e.g. 0.999)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.99999));
+  cmd->add_option("--mask-weight", o->t.mask_weight,
+                  "Weight of the auxiliary lesion-mask loss (0 = off; needs DATA/masks/)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_flag("--resume", o->t.resume, "Continue from OUT/checkpoint (same options)");
+  cmd->add_option("--stop-after", o->t.stop_after,
+                  "Stop after this epoch, checkpoint kept, no model written (then --resume)")
+      ->check(CLI::Range(0, 10000));
   cmd->add_option("--logit-tau", o->t.logit_tau)->capture_default_str();
   cmd->add_option("--min-mel-recall", o->t.min_mel_recall,
                   "Melanoma recall floor when choosing the prior adjustment on validation")
@@ -90,6 +139,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--version", o->t.version, "Model version string");
   cmd->callback([o] {
     if (!o->t.backbone.empty()) o->t.arch = "backbone";
+    if (o->strong) o->t.augment_options = AugmentOptions::strong();
     if (!o->size.empty()) {
       if (std::sscanf(o->size.c_str(), "%dx%d", &o->t.input_width, &o->t.input_height) != 2 ||
           o->t.input_width < 16 || o->t.input_height < 16) {
@@ -99,8 +149,13 @@ void add_train_command(CLI::App& app) {
     }
     const Dataset ds = open_dataset(o->data);
     const Split split = o->split.empty() ? make_split(ds) : align_split(load_split(o->split), ds);
-    const Classifier model = train_model(ds, split, o->t, o->out);
-    const auto& m = model.info().extra["metrics"];
+    const std::optional<Classifier> model = train_model(ds, split, o->t, o->out);
+    if (!model) {
+      std::printf("stopped after epoch %d; continue with the same options and --resume\n",
+                  o->t.stop_after);
+      return;
+    }
+    const auto& m = model->info().extra["metrics"];
     std::cout << "model written to " << o->out << "\n";
     if (m.contains("test")) {
       std::printf("test: accuracy %.4f, balanced accuracy %.4f, melanoma recall %.4f\n",

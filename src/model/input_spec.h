@@ -12,8 +12,12 @@ namespace skinscan {
 // kSkinScan (trained here), or an imported model's seed recipe (model/keras_import.h).
 // recipe_name / recipe_from_name are defined in model/preprocess.cc.
 enum class Recipe { kSkinScan, kSeedTrained, kSeedServed };
-const char* recipe_name(Recipe r);                 // "skinscan", "seed-trained", ...
-Recipe recipe_from_name(const std::string& name);  // throws skinscan::Error (invalid_argument)
+enum class ColourConstancy { kNone, kShadesOfGray };
+const char* recipe_name(Recipe r);                     // "skinscan", "seed-trained", ...
+Recipe recipe_from_name(const std::string& name);      // throws skinscan::Error (invalid_argument)
+const char* colour_constancy_name(ColourConstancy c);  // "none", "shades-of-gray"
+// Throws skinscan::Error (invalid_argument) for an unknown name.
+ColourConstancy colour_constancy_from_name(const std::string& name);
 
 struct InputSpec {
   int width = 96;
@@ -22,6 +26,7 @@ struct InputSpec {
   std::array<float, 3> std = {0.25f, 0.25f, 0.25f};
   bool bgr = false;  // input planes in B,G,R order (the seed app's cv2.imread; model/preprocess.h)
   Recipe recipe = Recipe::kSkinScan;
+  ColourConstancy colour = ColourConstancy::kNone;
 
   bool operator==(const InputSpec&) const = default;
 };

@@ -29,6 +29,7 @@ nlohmann::ordered_json model_info_json(const ModelInfo& m) {
       {"resize", "INTER_AREA (shrinking) to input width x height, aspect not kept"},
       {"width", m.input.width},
       {"height", m.input.height},
+      {"colour_constancy", colour_constancy_name(m.input.colour)},
       {"scale", "x / 255"},
       {"mean", m.input.mean},
       {"std", m.input.std}};
@@ -87,6 +88,8 @@ ModelInfo model_info_from_json(const nlohmann::json& j, const std::string& where
     m.input.bgr = channels == "BGR";
     try {
       m.input.recipe = recipe_from_name(p.value("recipe", "skinscan"));
+      // Absent in models written before colour constancy existed: none.
+      m.input.colour = colour_constancy_from_name(p.value("colour_constancy", "none"));
     } catch (const Error& e) {
       throw ModelError(where + ": " + e.what());
     }

@@ -1,5 +1,7 @@
 #include "model/preprocess.h"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include <opencv2/imgproc.hpp>
@@ -29,6 +31,48 @@ Recipe recipe_from_name(const std::string& name) {
   throw skinscan::Error(
       skinscan::ErrorCode::kInvalidArgument,
       "unknown preprocessing recipe '" + name + "' (skinscan, seed-trained or seed-served)");
+}
+
+const char* colour_constancy_name(ColourConstancy c) {
+  return c == ColourConstancy::kShadesOfGray ? "shades-of-gray" : "none";
+}
+
+ColourConstancy colour_constancy_from_name(const std::string& name) {
+  for (ColourConstancy c : {ColourConstancy::kNone, ColourConstancy::kShadesOfGray}) {
+    if (name == colour_constancy_name(c)) return c;
+  }
+  throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                        "unknown colour constancy '" + name + "' (none or shades-of-gray)");
+}
+
+std::array<float, 3> shades_of_gray_gains(const cv::Mat& rgb) {
+  constexpr double kP = 6.0;
+  if (rgb.empty() || rgb.type() != CV_8UC3) {
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "shades_of_gray_gains needs a non-empty 8-bit RGB image");
+  }
+  static const std::array<double, 256> kPow = [] {
+    std::array<double, 256> t{};
+    for (int v = 0; v < 256; ++v) t[v] = std::pow(v / 255.0, kP);
+    return t;
+  }();
+  std::array<double, 3> sum{};
+  for (int y = 0; y < rgb.rows; ++y) {
+    const std::uint8_t* row = rgb.ptr<std::uint8_t>(y);
+    for (int x = 0; x < rgb.cols; ++x)
+      for (int c = 0; c < 3; ++c) sum[c] += kPow[row[3 * x + c]];
+  }
+  const double n = static_cast<double>(rgb.total());
+  std::array<double, 3> e{};
+  for (int c = 0; c < 3; ++c) e[c] = std::pow(sum[c] / n, 1.0 / kP);
+  const double grey = (e[0] + e[1] + e[2]) / 3.0;
+  std::array<float, 3> g = {1.0f, 1.0f, 1.0f};
+  if (grey <= 1e-6) return g;
+  for (int c = 0; c < 3; ++c) {
+    // A channel with (almost) no light cannot be balanced: keep it rather than amplify noise.
+    g[c] = static_cast<float>(std::clamp(grey / std::max(e[c], 1e-6), 0.25, 4.0));
+  }
+  return g;
 }
 
 cv::Mat resize_for_model(const cv::Mat& rgb, const InputSpec& spec) {
@@ -62,13 +106,18 @@ torch::Tensor to_tensor(const std::vector<cv::Mat>& images, const InputSpec& spe
       throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
                             "to_tensor: image is not model-sized RGB");
     }
+    std::array<float, 3> gain = {1.0f, 1.0f, 1.0f};  // of the source channels
+    if (spec.colour == ColourConstancy::kShadesOfGray) gain = shades_of_gray_gains(m);
     float* base = out + i * 3 * plane;
     for (int y = 0; y < spec.height; ++y) {
       const std::uint8_t* row = m.ptr<std::uint8_t>(y);
       for (int x = 0; x < spec.width; ++x) {
         const std::size_t p = static_cast<std::size_t>(y) * spec.width + x;
-        for (int c = 0; c < 3; ++c)
-          base[c * plane + p] = row[3 * x + from[c]] * scale[c] + shift[c];
+        for (int c = 0; c < 3; ++c) {
+          // Balanced values are clipped to the 8-bit range, as a corrected photo would be.
+          const float v = std::min(255.0f, row[3 * x + from[c]] * gain[from[c]]);
+          base[c * plane + p] = v * scale[c] + shift[c];
+        }
       }
     }
   }

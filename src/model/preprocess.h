@@ -1,7 +1,16 @@
 // THE preprocessing of SkinScan: one definition used by training, evaluation and serving.
 //
 //   any-size RGB image --resize_for_model--> input_width x input_height RGB (INTER_AREA)
-//                      --to_tensor--> float [N,3,H,W], (x/255 - mean) / std per channel
+//                      --to_tensor--> [colour constancy] --> float [N,3,H,W],
+//                                     (x/255 - mean) / std per channel
+//
+// Colour constancy (InputSpec::colour, model.json preprocessing.colour_constancy) removes
+// the photo's illuminant before normalisation: Shades of Gray (Finlayson & Trezzi 2004,
+// Minkowski norm p = 6) estimates each channel's illuminant as the p-norm mean of the
+// model-sized image and scales the channels so that it becomes neutral grey of the same
+// brightness. It runs inside to_tensor, after training augmentation, so photos from
+// other dermoscopes and lighting reach the network with the colour cast removed in
+// training, evaluation and serving alike.
 //
 // Training augments the resized image (augment.h) before to_tensor; evaluation and serving
 // do not. Images are RGB everywhere (data/image.h decodes to RGB); only a model imported
@@ -25,7 +34,12 @@ namespace skinscan {
 // Returns a width x height CV_8UC3 RGB image (a no-op view if already that size).
 cv::Mat resize_for_model(const cv::Mat& rgb, const InputSpec& spec);
 
-// Stacks model-sized RGB images into a normalised float tensor [N,3,H,W].
+// Per-channel gains (R, G, B) that make the Shades of Gray (p = 6) illuminant estimate of
+// an RGB image neutral at the same mean brightness; {1,1,1} for a black image.
+std::array<float, 3> shades_of_gray_gains(const cv::Mat& rgb);
+
+// Stacks model-sized RGB images into a normalised float tensor [N,3,H,W] (applying the
+// spec's colour constancy to each image first).
 torch::Tensor to_tensor(const std::vector<cv::Mat>& images, const InputSpec& spec);
 
 // The smallest side a JPEG may be DCT-downscaled to: twice the input's longer side, so the

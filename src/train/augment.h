@@ -1,6 +1,11 @@
-// On-the-fly training augmentation of model-sized RGB images (OpenCV): random flips,
-// rotation by any angle, scale and shift (one affine warp, reflected borders), and colour
-// jitter (brightness, contrast, saturation). Deterministic for a given RNG state.
+// On-the-fly training augmentation of model-sized RGB images (OpenCV), aimed at the
+// acquisition shift between clinics: random flips, rotation by any angle, scale and shift
+// (one affine warp, reflected borders), colour jitter (brightness, contrast, saturation),
+// per-channel colour cast and gamma (other illuminants and cameras), Gaussian blur (focus),
+// and a dark dermoscope vignette with black corners. Deterministic for a given RNG state.
+//
+// A lesion mask (8-bit, same size) may be passed along: it gets the same geometric
+// transform (never the photometric ones), so it stays aligned with the augmented image.
 #pragma once
 
 #include <random>
@@ -17,8 +22,17 @@ struct AugmentOptions {
   double brightness = 0.15;  // +- fraction
   double contrast = 0.15;
   double saturation = 0.15;
+  // Acquisition-shift augmentations (0 = off; the "strong" preset turns them on).
+  double colour_cast = 0.0;           // per-channel gain in [1 - x, 1 + x]
+  double gamma = 0.0;                 // gamma in [1 - x, 1 + x]
+  double blur_probability = 0.0;      // Gaussian blur, sigma 0.3-1.2 px
+  double vignette_probability = 0.0;  // dark circular field of view, black corners
+
+  // The acquisition-shift preset: wider scale range, colour cast, gamma, blur, vignettes.
+  static AugmentOptions strong();
 };
 
-cv::Mat augment(const cv::Mat& rgb, const AugmentOptions& o, std::mt19937& rng);
+cv::Mat augment(const cv::Mat& rgb, const AugmentOptions& o, std::mt19937& rng,
+                cv::Mat* mask = nullptr);
 
 }  // namespace skinscan

@@ -71,6 +71,8 @@ const char* part_name(Part p) {
       return "val";
     case Part::kTest:
       return "test";
+    case Part::kExcluded:
+      return "excluded";
   }
   return "?";
 }
@@ -88,6 +90,35 @@ std::string Split::fingerprint() const {
     keys.push_back(image_ids[i] + ":" + part_name(parts[i]));
   }
   return fingerprint_of(std::move(keys));
+}
+
+Split cross_validation_fold(const Dataset& ds, const Split& split, int fold, int folds,
+                            std::uint64_t seed) {
+  if (folds < 2 || fold < 0 || fold >= folds) {
+    throw DataError("cross-validation fold " + std::to_string(fold) + " of " +
+                    std::to_string(folds) + ": need 0 <= fold < folds and folds >= 2");
+  }
+  std::vector<std::size_t> pool = split.indices(Part::kTrain);
+  for (std::size_t i : split.indices(Part::kVal)) pool.push_back(i);
+  std::sort(pool.begin(), pool.end());
+  const std::vector<Lesion> lesions = group_lesions(ds, pool);
+  std::vector<std::vector<std::size_t>> by_class(kNumClasses);
+  for (std::size_t l = 0; l < lesions.size(); ++l)
+    by_class[static_cast<std::size_t>(lesions[l].dx)].push_back(l);
+  Split out = split;
+  out.seed = seed;
+  out.source = split.source + " (cross-validation fold " + std::to_string(fold + 1) + "/" +
+               std::to_string(folds) + ")";
+  for (Part& p : out.parts) p = p == Part::kTest ? Part::kExcluded : Part::kTrain;
+  std::mt19937_64 rng(seed);
+  for (auto& ls : by_class) {
+    std::shuffle(ls.begin(), ls.end(), rng);
+    for (std::size_t k = 0; k < ls.size(); ++k) {
+      if (static_cast<int>(k % static_cast<std::size_t>(folds)) != fold) continue;
+      for (std::size_t i : lesions[ls[k]].images) out.parts[i] = Part::kVal;
+    }
+  }
+  return out;
 }
 
 void carve_validation(const Dataset& ds, Split& split, double val_fraction, std::uint64_t seed) {
@@ -195,6 +226,8 @@ Split load_split(const std::string& path) {
         s.parts.push_back(Part::kVal);
       else if (p == "test")
         s.parts.push_back(Part::kTest);
+      else if (p == "excluded")
+        s.parts.push_back(Part::kExcluded);
       else
         throw DataError(where(path, 0, "image " + id + " has unknown part '" + p + "'"));
     }

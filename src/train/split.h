@@ -19,7 +19,9 @@
 
 namespace skinscan {
 
-enum class Part : std::uint8_t { kTrain, kVal, kTest };
+// kExcluded: rows a cross-validation fold leaves out entirely (the reference test rows),
+// never loaded by training or scoring.
+enum class Part : std::uint8_t { kTrain, kVal, kTest, kExcluded };
 const char* part_name(Part p);
 
 struct Split {
@@ -44,6 +46,15 @@ Split split_from_csv(const Dataset& ds, const std::string& csv_path,
                      const SplitOptions& options = {});
 // Moves `val_fraction` of the train lesions (stratified, seeded) to kVal.
 void carve_validation(const Dataset& ds, Split& split, double val_fraction, std::uint64_t seed);
+
+// Cross-validation fold `fold` (0-based) of `folds` over the TRAIN and VAL rows of
+// `split`: their lesions are dealt per class, round-robin after a seeded shuffle, into
+// `folds` groups (lesion-grouped, class-stratified); group `fold` becomes kVal, the
+// others kTrain, and every kTest row becomes kExcluded, so a model trained on the fold
+// never sees, and is never scored on, the test rows. Throws DataError for fold >= folds
+// or folds < 2.
+Split cross_validation_fold(const Dataset& ds, const Split& split, int fold, int folds,
+                            std::uint64_t seed);
 
 void save_split(const Split& split, const std::string& path);
 Split load_split(const std::string& path);

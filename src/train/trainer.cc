@@ -11,45 +11,228 @@
 #include "data/error.h"
 #include "data/progress.h"
 #include "plot/gnuplot.h"
-#include "train/calibrate.h"
 #include "train/evaluate.h"
 #include "train/finalize.h"
+#include "train/masks.h"
+#include "train/train_step.h"
 
 namespace skinscan {
 
-namespace {
+namespace fs = std::filesystem;
 
-constexpr double kWarmupFraction = 0.05;  // of all steps, linear warm-up
-
-double lr_at(const TrainOptions& o, std::size_t step, std::size_t total) {
-  const double t = static_cast<double>(step) / static_cast<double>(std::max<std::size_t>(total, 1));
-  const double warm = o.schedule == "onecycle" ? kWarmupFraction : 0.0;
-  if (t < warm) return o.lr * (0.04 + 0.96 * t / warm);
-  const double p = (t - warm) / (1.0 - warm);
-  return o.lr * (0.002 + 0.998 * 0.5 * (1.0 + std::cos(M_PI * p)));
+nlohmann::ordered_json history_json(const std::vector<EpochRecord>& history) {
+  nlohmann::ordered_json h = nlohmann::ordered_json::array();
+  for (const EpochRecord& e : history) {
+    h.push_back({{"epoch", e.epoch},
+                 {"lr", e.lr},
+                 {"train_loss", e.train_loss},
+                 {"train_accuracy", e.train_accuracy},
+                 {"mask_loss", e.mask_loss},
+                 {"val_loss", e.val_loss},
+                 {"val_accuracy", e.val_accuracy},
+                 {"val_balanced_accuracy", e.val_balanced_accuracy},
+                 {"seconds", e.seconds},
+                 {"images_per_second", e.images_per_second}});
+  }
+  return h;
 }
 
-std::vector<torch::Tensor> snapshot(const Net& net) {
-  std::vector<torch::Tensor> s;
-  for (const auto& p : net->parameters()) s.push_back(p.detach().clone());
-  for (const auto& b : net->buffers()) s.push_back(b.detach().clone());
+namespace {
+
+std::vector<EpochRecord> history_from_json(const nlohmann::json& h) {
+  std::vector<EpochRecord> out;
+  for (const auto& e : h) {
+    EpochRecord r;
+    r.epoch = e.at("epoch");
+    r.lr = e.at("lr");
+    r.train_loss = e.at("train_loss");
+    r.train_accuracy = e.at("train_accuracy");
+    r.mask_loss = e.at("mask_loss");
+    r.val_loss = e.at("val_loss");
+    r.val_accuracy = e.at("val_accuracy");
+    r.val_balanced_accuracy = e.at("val_balanced_accuracy");
+    r.seconds = e.at("seconds");
+    r.images_per_second = e.at("images_per_second");
+    out.push_back(r);
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::ordered_json training_json(const TrainingRecord& r) {
+  nlohmann::ordered_json j = train_options_json(r.options);
+  j["best_epoch"] = r.best_epoch;
+  j["wall_seconds"] = r.wall_seconds;
+  j["device"] = r.device;
+  j["torch_threads"] = r.torch_threads;
+  if (r.resumed_at_epoch > 0) j["resumed_after_epoch"] = r.resumed_at_epoch;
+  j["prior_choice_on_validation"] = {{"adjustment", r.prior.adjustment},
+                                     {"accuracy", r.prior.accuracy},
+                                     {"balanced_accuracy", r.prior.balanced_accuracy},
+                                     {"melanoma_recall", r.prior.melanoma_recall}};
+  return j;
+}
+
+nlohmann::ordered_json data_json(const TrainingRecord& r) {
+  return {{"dataset_fingerprint", r.dataset_fingerprint},
+          {"split_fingerprint", r.split_fingerprint},
+          {"split_source", r.split_source},
+          {"train_images", r.train_images},
+          {"val_images", r.val_images},
+          {"test_images", r.test_images},
+          {"train_class_counts", r.train_class_counts}};
+}
+
+namespace {
+
+constexpr const char* kCheckpointDir = "checkpoint";
+
+EpochRecord train_epoch(TrainingRun& run, int epoch) {
+  const TrainOptions& o = run.o;
+  run.net->train();
+  const std::vector<std::size_t> order = epoch_order(run);
+  const auto t0 = std::chrono::steady_clock::now();
+  Progress bar("Epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs), order.size());
+  double loss_sum = 0, mask_sum = 0;
+  std::size_t seen = 0, correct = 0;
+  const auto batch = static_cast<std::size_t>(o.batch_size);
+  for (std::size_t b = 0; b < order.size(); b += batch) {
+    const std::vector<std::size_t> indices(
+        order.begin() + static_cast<long>(b),
+        order.begin() + static_cast<long>(std::min(order.size(), b + batch)));
+    const StepResult s = train_step(run, indices);
+    const auto n = static_cast<double>(indices.size());
+    loss_sum += s.loss * n;
+    mask_sum += s.mask_loss * n;
+    correct += s.correct;
+    seen += indices.size();
+    bar.advance(indices.size());
+    char sfx[96];
+    std::snprintf(sfx, sizeof sfx, "loss %.3f acc %.3f", loss_sum / seen,
+                  static_cast<double>(correct) / seen);
+    bar.set_suffix(sfx);
+  }
+  bar.finish();
+  EpochRecord r;
+  r.epoch = epoch;
+  r.lr = lr_at(o, run.step, run.total_steps);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.train_loss = loss_sum / static_cast<double>(seen);
+  r.train_accuracy = static_cast<double>(correct) / static_cast<double>(seen);
+  r.mask_loss = mask_sum / static_cast<double>(seen);
+  r.images_per_second = static_cast<double>(seen) / r.seconds;
+  return r;
+}
+
+struct ValScores {
+  double loss = 0, accuracy = 0, balanced_accuracy = 0;
+};
+
+// Raw (uncalibrated, unadjusted) scores of the network on validation.
+ValScores evaluate(const Net& net, const LabelledImages& val, const ModelInfo& info,
+                   torch::Device device) {
+  const torch::Tensor vl = batch_logits(net, val.images, info.input, device);
+  Calibration plain = info.calibration;  // prior adjustment 0, T 1: the raw logits
+  plain.prior_adjustment = 0;
+  plain.temperature = 1;
+  ValScores s;
+  s.loss = nll(vl, val.labels, plain);
+  const torch::Tensor vp = vl.argmax(1);
+  std::vector<int> pred(vp.data_ptr<long>(), vp.data_ptr<long>() + vp.numel());
+  int right = 0;
+  for (std::size_t i = 0; i < pred.size(); ++i) right += pred[i] == val.labels[i];
+  s.accuracy = static_cast<double>(right) / static_cast<double>(pred.size());
+  s.balanced_accuracy = balanced_accuracy(val.labels, pred, static_cast<int>(kNumClasses));
   return s;
 }
 
-void restore(const Net& net, const std::vector<torch::Tensor>& s) {
-  torch::NoGradGuard guard;
-  std::size_t k = 0;
-  for (auto& p : net->parameters()) p.copy_(s[k++]);
-  for (auto& b : net->buffers()) b.copy_(s[k++]);
+// The weights validation scores and the model ships: the EMA copy when EMA is on.
+template <typename Fn>
+void with_shipped_weights(TrainingRun& run, Fn fn) {
+  if (run.ema.shadow.empty()) return fn();
+  const std::vector<torch::Tensor> live = snapshot(*run.net);
+  restore(*run.net, run.ema.shadow);
+  fn();
+  restore(*run.net, live);
 }
 
-void write_curves(const nlohmann::ordered_json& history, const std::string& dir) {
+// --- checkpoints -----------------------------------------------------------------------
+
+// What must match for --resume: every option that changes what is trained.
+nlohmann::ordered_json resume_key(const TrainOptions& o) { return train_options_json(o); }
+
+void save_tensors(const std::vector<torch::Tensor>& t, const fs::path& path) {
+  torch::save(t, path.string());
+}
+
+std::vector<torch::Tensor> load_tensors(const fs::path& path) {
+  std::vector<torch::Tensor> t;
+  torch::load(t, path.string());
+  return t;
+}
+
+void save_checkpoint(const TrainingRun& run, const std::vector<EpochRecord>& history, int epoch,
+                     const fs::path& out) {
+  const fs::path dir = out / kCheckpointDir, tmp = out / (std::string(kCheckpointDir) + ".tmp");
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  save_tensors(snapshot(*run.net), tmp / "net.pt");
+  if (!run.ema.shadow.empty()) save_tensors(run.ema.shadow, tmp / "ema.pt");
+  if (run.mask_head) save_tensors(snapshot(*run.mask_head), tmp / "mask_head.pt");
+  if (!run.best.empty()) save_tensors(run.best, tmp / "best.pt");
+  torch::save(*run.opt, (tmp / "optimizer.pt").string());
+  save_tensors({at::detail::getDefaultCPUGenerator().get_state()}, tmp / "torch_rng.pt");
+  std::ostringstream rng;
+  rng << run.rng;
+  nlohmann::ordered_json state = {{"epoch", epoch},
+                                  {"step", run.step},
+                                  {"best_bacc", run.best_bacc},
+                                  {"best_epoch", run.best_epoch},
+                                  {"rng", rng.str()},
+                                  {"options", resume_key(run.o)},
+                                  {"history", history_json(history)}};
+  std::ofstream(tmp / "state.json") << state.dump(1) << "\n";
+  fs::remove_all(dir);
+  fs::rename(tmp, dir);
+}
+
+// Returns the last finished epoch (0 = nothing to resume from).
+int load_checkpoint(TrainingRun& run, std::vector<EpochRecord>& history, const fs::path& out) {
+  const fs::path dir = out / kCheckpointDir;
+  if (!fs::exists(dir / "state.json")) {
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "--resume: no checkpoint in " + dir.string());
+  }
+  std::ifstream in(dir / "state.json");
+  const nlohmann::json state = nlohmann::json::parse(in);
+  if (state.at("options") != nlohmann::json(resume_key(run.o))) {
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "--resume: the options differ from the interrupted run's (" +
+                              (dir / "state.json").string() + ")");
+  }
+  restore(*run.net, load_tensors(dir / "net.pt"));
+  if (fs::exists(dir / "ema.pt")) run.ema.shadow = load_tensors(dir / "ema.pt");
+  if (run.mask_head) restore(*run.mask_head, load_tensors(dir / "mask_head.pt"));
+  if (fs::exists(dir / "best.pt")) run.best = load_tensors(dir / "best.pt");
+  torch::load(*run.opt, (dir / "optimizer.pt").string());
+  at::Generator gen = at::detail::getDefaultCPUGenerator();  // a handle to the global one
+  gen.set_state(load_tensors(dir / "torch_rng.pt").at(0));
+  std::istringstream rng(state.at("rng").get<std::string>());
+  rng >> run.rng;
+  run.step = state.at("step");
+  run.best_bacc = state.at("best_bacc");
+  run.best_epoch = state.at("best_epoch");
+  history = history_from_json(state.at("history"));
+  return state.at("epoch");
+}
+
+void write_curves(const std::vector<EpochRecord>& history, const std::string& dir) {
   std::ostringstream s;
   s << "$H << EOD\n";
-  for (const auto& e : history) {
-    s << e["epoch"].get<int>() << " " << e["train_loss"].get<double>() << " "
-      << e["val_loss"].get<double>() << " " << e["train_accuracy"].get<double>() << " "
-      << e["val_accuracy"].get<double>() << " " << e["val_balanced_accuracy"].get<double>() << "\n";
+  for (const EpochRecord& e : history) {
+    s << e.epoch << " " << e.train_loss << " " << e.val_loss << " " << e.train_accuracy << " "
+      << e.val_accuracy << " " << e.val_balanced_accuracy << "\n";
   }
   s << "EOD\nset termoption noenhanced\nset multiplot layout 1,2 title 'Training curves'\n"
        "set xlabel 'Epoch'\nset grid\nset key top right\nset title 'Loss'\n"
@@ -61,51 +244,31 @@ void write_curves(const nlohmann::ordered_json& history, const std::string& dir)
   plot::render_charts({{"training_curves", "Training curves", "", s.str()}}, dir);
 }
 
-}  // namespace
-
-nlohmann::ordered_json train_options_json(const TrainOptions& o) {
-  return {{"arch", o.arch},
-          {"backbone", o.backbone},
-          {"input_width", o.input_width},
-          {"input_height", o.input_height},
-          {"epochs", o.epochs},
-          {"batch_size", o.batch_size},
-          {"lr", o.lr},
-          {"weight_decay", o.weight_decay},
-          {"optimizer", o.optimizer},
-          {"schedule", o.schedule},
-          {"label_smoothing", o.label_smoothing},
-          {"balance", o.balance},
-          {"logit_tau", o.logit_tau},
-          {"min_mel_recall", o.min_mel_recall},
-          {"augment", o.augment},
-          {"seed", o.seed},
-          {"limit", o.limit}};
-}
-
-Classifier train_model(const Dataset& ds, const Split& split, const TrainOptions& o,
-                       const std::string& out_dir) {
-  const auto wall_start = std::chrono::steady_clock::now();
-  if (o.balance != "none" && o.balance != "oversample" && o.balance != "weighted" &&
-      o.balance != "logit-adjust") {
-    throw skinscan::Error(
-        skinscan::ErrorCode::kInvalidArgument,
-        "unknown --balance '" + o.balance + "' (none, oversample, weighted, logit-adjust)");
-  }
-  if (o.optimizer != "adamw" && o.optimizer != "sgd") {
-    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
-                          "unknown --optimizer '" + o.optimizer + "' (adamw, sgd)");
-  }
-  if (o.schedule != "onecycle" && o.schedule != "cosine") {
-    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
-                          "unknown --schedule '" + o.schedule + "' (onecycle, cosine)");
-  }
+void check_options(const TrainOptions& o) {
   if (o.arch == "ensemble") {
     throw skinscan::Error(
         skinscan::ErrorCode::kInvalidArgument,
         "arch ensemble is not trained: train its members, then run skinscan ensemble");
   }
   arch_info(o.arch);  // an unknown architecture fails before any image is decoded
+  if (!(o.ema_decay >= 0 && o.ema_decay < 1)) {
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument, "EMA decay must be in [0, 1)");
+  }
+  if (!(o.mask_weight >= 0)) {
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument, "mask weight must be >= 0");
+  }
+  if (o.mask_weight > 0 && o.arch != "resnet-s" && o.arch != "resnet-m") {
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "mask supervision needs a residual net (resnet-s, resnet-m)");
+  }
+}
+
+}  // namespace
+
+std::optional<Classifier> train_model(const Dataset& ds, const Split& split, const TrainOptions& o,
+                                      const std::string& out_dir) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  check_options(o);
   torch::manual_seed(o.seed);
   if (o.threads > 0) torch::set_num_threads(o.threads);
   const torch::Device device = torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
@@ -117,6 +280,7 @@ Classifier train_model(const Dataset& ds, const Split& split, const TrainOptions
     info.input.width = o.input_width;
     info.input.height = o.input_height;
   }
+  info.input.colour = o.colour;
   info.name = "skinscan-" + o.arch;
   info.version = o.version.empty() ? utc_date() + "-" + o.arch : o.version;
 
@@ -124,8 +288,8 @@ Classifier train_model(const Dataset& ds, const Split& split, const TrainOptions
   const std::vector<std::size_t> val_idx = split.indices(Part::kVal);
   const std::vector<std::size_t> test_idx = split.indices(Part::kTest);
   if (o.limit > 0 && train_idx.size() > o.limit) {
-    std::mt19937_64 rng(o.seed);
-    std::shuffle(train_idx.begin(), train_idx.end(), rng);
+    std::mt19937_64 pick(o.seed);
+    std::shuffle(train_idx.begin(), train_idx.end(), pick);
     train_idx.resize(o.limit);
     std::sort(train_idx.begin(), train_idx.end());
   }
@@ -133,183 +297,81 @@ Classifier train_model(const Dataset& ds, const Split& split, const TrainOptions
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
                           "the split needs train and validation images");
   }
-
+  const std::vector<cv::Mat> masks =
+      o.mask_weight > 0 ? load_masks(ds, train_idx, info.input) : std::vector<cv::Mat>{};
   const LabelledImages train = load_part(ds, train_idx, info.input, o.progress);
   const LabelledImages val = load_part(ds, val_idx, info.input, o.progress);
   const LabelledImages test = load_part(ds, test_idx, info.input, o.progress);
 
-  // Class prior of the training images.
-  std::vector<int> counts(kNumClasses, 0);
-  for (int y : train.labels) ++counts[static_cast<std::size_t>(y)];
+  TrainingRecord record;
+  record.options = o;
+  record.train_class_counts.assign(kNumClasses, 0);
+  for (int y : train.labels) ++record.train_class_counts[static_cast<std::size_t>(y)];
+  const std::vector<int>& counts = record.train_class_counts;
   for (std::size_t c = 0; c < kNumClasses; ++c) {
     info.calibration.log_prior[c] =
         std::log((counts[c] + 1.0) / (static_cast<double>(train.labels.size()) + kNumClasses));
   }
-  std::vector<float> lp(info.calibration.log_prior.begin(), info.calibration.log_prior.end());
-  const torch::Tensor log_prior = torch::tensor(lp).to(device).unsqueeze(0);
-  std::vector<float> weights(kNumClasses, 1.0f);
-  if (o.balance == "weighted") {
-    for (std::size_t c = 0; c < kNumClasses; ++c) {
-      weights[c] = counts[c] ? static_cast<float>(train.labels.size()) /
-                                   static_cast<float>(kNumClasses * counts[c])
-                             : 0.0f;
-    }
-  }
-  const torch::Tensor class_weights = torch::tensor(weights).to(device);
+  const std::size_t steps_per_epoch =
+      (epoch_length(o, train.labels) + o.batch_size - 1) / o.batch_size;
+  TrainingRun run(o, info.input, device, train, masks, counts,
+                  steps_per_epoch * static_cast<std::size_t>(o.epochs));
+  std::vector<EpochRecord> history;
 
-  Net net = make_net(o.arch, info.input, o.backbone);
-  net->to(device);
-  std::unique_ptr<torch::optim::Optimizer> opt;
-  if (o.optimizer == "adamw") {
-    opt = std::make_unique<torch::optim::AdamW>(
-        net->parameters(), torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
-  } else {
-    opt = std::make_unique<torch::optim::SGD>(
-        net->parameters(),
-        torch::optim::SGDOptions(o.lr).momentum(0.9).nesterov(true).weight_decay(o.weight_decay));
+  fs::create_directories(out_dir);
+  const int done = o.resume ? load_checkpoint(run, history, out_dir) : 0;
+  record.resumed_at_epoch = done;
+  for (int epoch = done + 1; epoch <= o.epochs; ++epoch) {
+    EpochRecord r = train_epoch(run, epoch);
+    ValScores v;
+    with_shipped_weights(run, [&] { v = evaluate(run.net, val, info, device); });
+    r.val_loss = v.loss;
+    r.val_accuracy = v.accuracy;
+    r.val_balanced_accuracy = v.balanced_accuracy;
+    history.push_back(r);
+    std::fprintf(stderr,
+                 "epoch %d: train loss %.4f acc %.3f%s | val loss %.4f acc %.3f bal %.3f | "
+                 "%.0f img/s\n",
+                 epoch, r.train_loss, r.train_accuracy,
+                 run.mask_head ? (" mask " + std::to_string(r.mask_loss).substr(0, 5)).c_str() : "",
+                 r.val_loss, r.val_accuracy, r.val_balanced_accuracy, r.images_per_second);
+    if (v.balanced_accuracy > run.best_bacc) {
+      run.best_bacc = v.balanced_accuracy;
+      run.best_epoch = epoch;
+      run.best = run.ema.shadow.empty() ? snapshot(*run.net) : run.ema.shadow;
+      if (!run.ema.shadow.empty())
+        for (auto& t : run.best) t = t.clone();
+    }
+    save_checkpoint(run, history, epoch, out_dir);
+    if (o.stop_after > 0 && epoch >= o.stop_after && epoch < o.epochs) return std::nullopt;
   }
-
-  // Epoch plan: oversampling repeats minority images up to the majority count.
-  std::mt19937 rng(static_cast<std::uint32_t>(o.seed));
-  auto epoch_order = [&]() {
-    std::vector<std::size_t> order;
-    if (o.balance == "oversample") {
-      std::vector<std::vector<std::size_t>> by(kNumClasses);
-      for (std::size_t i = 0; i < train.labels.size(); ++i)
-        by[static_cast<std::size_t>(train.labels[i])].push_back(i);
-      const std::size_t major = std::max_element(by.begin(), by.end(), [](auto& a, auto& b) {
-                                  return a.size() < b.size();
-                                })->size();
-      for (auto& v : by) {
-        if (v.empty()) continue;
-        order.insert(order.end(), v.begin(), v.end());
-        std::uniform_int_distribution<std::size_t> pick(0, v.size() - 1);
-        for (std::size_t k = v.size(); k < major; ++k) order.push_back(v[pick(rng)]);
-      }
-    } else {
-      for (std::size_t i = 0; i < train.labels.size(); ++i) order.push_back(i);
-    }
-    std::shuffle(order.begin(), order.end(), rng);
-    return order;
-  };
-  const std::size_t per_epoch = epoch_order().size();
-  const std::size_t steps_per_epoch = (per_epoch + o.batch_size - 1) / o.batch_size;
-  const std::size_t total_steps = steps_per_epoch * static_cast<std::size_t>(o.epochs);
-
-  nlohmann::ordered_json history = nlohmann::ordered_json::array();
-  std::vector<torch::Tensor> best;
-  double best_bacc = -1;
-  int best_epoch = 0;
-  std::size_t step = 0;
-  for (int epoch = 1; epoch <= o.epochs; ++epoch) {
-    net->train();
-    const auto order = epoch_order();
-    const auto t0 = std::chrono::steady_clock::now();
-    Progress bar("Epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs), order.size());
-    double loss_sum = 0;
-    std::size_t seen = 0, correct = 0;
-    for (std::size_t b = 0; b < order.size(); b += static_cast<std::size_t>(o.batch_size)) {
-      const std::size_t end = std::min(order.size(), b + static_cast<std::size_t>(o.batch_size));
-      std::vector<cv::Mat> imgs;
-      std::vector<long> ys;
-      for (std::size_t k = b; k < end; ++k) {
-        const std::size_t i = order[k];
-        imgs.push_back(o.augment ? augment(train.images[i], o.augment_options, rng)
-                                 : train.images[i]);
-        ys.push_back(train.labels[i]);
-      }
-      const torch::Tensor x = to_tensor(imgs, info.input).to(device);
-      const torch::Tensor y = torch::tensor(ys).to(device);
-      for (auto& g : opt->param_groups()) {
-        const double lr = lr_at(o, step, total_steps);
-        if (o.optimizer == "adamw")
-          static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
-        else
-          static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
-      }
-      opt->zero_grad();
-      torch::Tensor logits = net->forward(x);
-      torch::Tensor train_logits =
-          o.balance == "logit-adjust" ? logits + o.logit_tau * log_prior : logits;
-      auto ce = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(o.label_smoothing);
-      if (o.balance == "weighted") ce.weight(class_weights);
-      torch::Tensor loss = torch::nn::functional::cross_entropy(train_logits, y, ce);
-      loss.backward();
-      opt->step();
-      ++step;
-      loss_sum += loss.item<double>() * static_cast<double>(end - b);
-      correct += static_cast<std::size_t>(logits.argmax(1).eq(y).sum().item<long>());
-      seen += end - b;
-      bar.advance(end - b);
-      char sfx[96];
-      std::snprintf(sfx, sizeof sfx, "loss %.3f acc %.3f", loss_sum / seen,
-                    static_cast<double>(correct) / seen);
-      bar.set_suffix(sfx);
-    }
-    bar.finish();
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const torch::Tensor vl = batch_logits(net, val.images, info.input, device);
-    Calibration plain = info.calibration;  // prior adjustment 0, T 1: raw balanced logits
-    const double val_loss = nll(vl, val.labels, plain);
-    const torch::Tensor vp = vl.argmax(1);
-    std::vector<int> vpred(vp.data_ptr<long>(), vp.data_ptr<long>() + vp.numel());
-    int vc = 0;
-    for (std::size_t i = 0; i < vpred.size(); ++i) vc += vpred[i] == val.labels[i];
-    const double vacc = static_cast<double>(vc) / static_cast<double>(vpred.size());
-    const double vbacc = balanced_accuracy(val.labels, vpred, static_cast<int>(kNumClasses));
-    history.push_back({{"epoch", epoch},
-                       {"lr", lr_at(o, step, total_steps)},
-                       {"train_loss", loss_sum / static_cast<double>(seen)},
-                       {"train_accuracy", static_cast<double>(correct) / static_cast<double>(seen)},
-                       {"val_loss", val_loss},
-                       {"val_accuracy", vacc},
-                       {"val_balanced_accuracy", vbacc},
-                       {"seconds", secs},
-                       {"images_per_second", static_cast<double>(seen) / secs}});
-    std::fprintf(
-        stderr,
-        "epoch %d: train loss %.4f acc %.3f | val loss %.4f acc %.3f bal %.3f | %.0f img/s\n",
-        epoch, loss_sum / seen, static_cast<double>(correct) / seen, val_loss, vacc, vbacc,
-        seen / secs);
-    if (vbacc > best_bacc) {
-      best_bacc = vbacc;
-      best_epoch = epoch;
-      best = snapshot(net);
-    }
-  }
-  restore(net, best);
-  net->eval();
-  net->to(torch::kCPU);
+  restore(*run.net, run.best);
+  run.net->eval();
+  run.net->to(torch::kCPU);
 
   // Post-training choices on validation only; test only scored.
-  const Finalized fin = calibrate_and_score(net, info, val, test, o.min_mel_recall);
-  const PriorChoice& prior = fin.prior;
-  const nlohmann::ordered_json& metrics = fin.metrics;
-  const double wall =
+  const Finalized fin = calibrate_and_score(run.net, info, val, test, o.min_mel_recall);
+  record.prior = fin.prior;
+  record.best_epoch = run.best_epoch;
+  record.history = history;
+  record.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  info.extra["training"] = train_options_json(o);
-  info.extra["training"]["best_epoch"] = best_epoch;
-  info.extra["training"]["wall_seconds"] = wall;
-  info.extra["training"]["device"] = device.is_cuda() ? "cuda" : "cpu";
-  info.extra["training"]["torch_threads"] = torch::get_num_threads();
-  info.extra["training"]["prior_choice_on_validation"] = {
-      {"adjustment", prior.adjustment},
-      {"accuracy", prior.accuracy},
-      {"balanced_accuracy", prior.balanced_accuracy},
-      {"melanoma_recall", prior.melanoma_recall}};
-  info.extra["data"] = {{"dataset_fingerprint", ds.fingerprint()},
-                        {"split_fingerprint", split.fingerprint()},
-                        {"split_source", split.source},
-                        {"train_images", train.labels.size()},
-                        {"val_images", val.labels.size()},
-                        {"test_images", test.labels.size()},
-                        {"train_class_counts", counts}};
-  info.extra["metrics"] = metrics;
-  save_model(out_dir, info, net);
-  std::ofstream(std::filesystem::path(out_dir) / "history.json") << history.dump(2) << "\n";
+  record.device = device.is_cuda() ? "cuda" : "cpu";
+  record.torch_threads = torch::get_num_threads();
+  record.dataset_fingerprint = ds.fingerprint();
+  record.split_fingerprint = split.fingerprint();
+  record.split_source = split.source;
+  record.train_images = train.labels.size();
+  record.val_images = val.labels.size();
+  record.test_images = test.labels.size();
+  info.extra["training"] = training_json(record);
+  info.extra["data"] = data_json(record);
+  info.extra["metrics"] = fin.metrics;
+  save_model(out_dir, info, run.net);
+  std::ofstream(fs::path(out_dir) / "history.json") << history_json(history).dump(2) << "\n";
   write_curves(history, out_dir);
-  return Classifier(info, net);
+  fs::remove_all(fs::path(out_dir) / kCheckpointDir);
+  return Classifier(info, run.net);
 }
 
 }  // namespace skinscan

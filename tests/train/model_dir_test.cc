@@ -89,5 +89,25 @@ TEST_F(ModelDirTest, MismatchedArchitectureOrClassOrder) {
   EXPECT_THAT(load_error(d), HasSubstr("class order differs"));
 }
 
+// The colour constancy is part of the preprocessing model.json records: it round-trips,
+// a model.json without it (written before it existed) means none, and an unknown method
+// is refused rather than silently served with other preprocessing.
+TEST_F(ModelDirTest, ColourConstancyRoundTripsAndUnknownIsRefused) {
+  EXPECT_EQ(Classifier::load((dir_ / "good").string()).info().input.colour,
+            ColourConstancy::kNone);
+  fs::path d = copy("sog");
+  auto j = nlohmann::json::parse(slurp(d / kModelJson));
+  EXPECT_EQ(j["preprocessing"]["colour_constancy"], "none");
+  j["preprocessing"]["colour_constancy"] = "shades-of-gray";
+  std::ofstream(d / kModelJson) << j.dump();
+  EXPECT_EQ(Classifier::load(d.string()).info().input.colour, ColourConstancy::kShadesOfGray);
+  j["preprocessing"].erase("colour_constancy");
+  std::ofstream(d / kModelJson) << j.dump();
+  EXPECT_EQ(Classifier::load(d.string()).info().input.colour, ColourConstancy::kNone);
+  j["preprocessing"]["colour_constancy"] = "grey-world";
+  std::ofstream(d / kModelJson) << j.dump();
+  EXPECT_THAT(load_error(d), HasSubstr("unknown colour constancy 'grey-world'"));
+}
+
 }  // namespace
 }  // namespace skinscan

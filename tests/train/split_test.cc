@@ -111,5 +111,53 @@ TEST(Split, RefusesStraddlingLesionsAndOtherData) {
   EXPECT_THROW(align_split(make_split(ds), other), DataError);
 }
 
+// Five cross-validation folds of the reference split's train rows: every train row is in
+// exactly one fold's validation part, lesions never straddle train and validation, each
+// fold holds about a fifth of every class, and the test rows are excluded from all folds.
+TEST(Split, CrossValidationFoldsPartitionTheTrainRowsAndExcludeTest) {
+  const Dataset ds = open_dataset(testing::ham10000_dir().string());
+  const Split ref = split_from_csv(ds, (testing::ham10000_dir() / "reference_split.csv").string());
+  const std::size_t test_rows = ref.indices(Part::kTest).size();
+  std::vector<int> times_val(ds.samples.size(), 0);
+  for (int k = 0; k < 5; ++k) {
+    const Split f = cross_validation_fold(ds, ref, k, 5, 7);
+    EXPECT_TRUE(f.indices(Part::kTest).empty());
+    EXPECT_EQ(f.indices(Part::kExcluded), ref.indices(Part::kTest));
+    std::map<std::string, Part> lesion_part;
+    std::vector<int> val_counts(kNumClasses, 0), all_counts(kNumClasses, 0);
+    for (std::size_t i = 0; i < ds.samples.size(); ++i) {
+      if (f.parts[i] == Part::kExcluded) continue;
+      ++all_counts[static_cast<std::size_t>(ds.samples[i].dx)];
+      if (f.parts[i] == Part::kVal) {
+        ++times_val[i];
+        ++val_counts[static_cast<std::size_t>(ds.samples[i].dx)];
+      }
+      const auto [it, fresh] = lesion_part.emplace(ds.samples[i].lesion_id, f.parts[i]);
+      EXPECT_TRUE(fresh || it->second == f.parts[i]) << ds.samples[i].lesion_id;
+    }
+    for (std::size_t c = 0; c < kNumClasses; ++c) {
+      const double share = static_cast<double>(val_counts[c]) / all_counts[c];
+      EXPECT_GT(share, 0.12) << kClasses[c].code;
+      EXPECT_LT(share, 0.28) << kClasses[c].code;
+    }
+    // Round trip through the file format keeps the excluded rows.
+    testing::TempDir dir("cv");
+    save_split(f, (dir / "f.json").string());
+    EXPECT_EQ(load_split((dir / "f.json").string()).fingerprint(), f.fingerprint());
+  }
+  std::size_t in_one = 0;
+  for (std::size_t i = 0; i < ds.samples.size(); ++i) {
+    if (ref.parts[i] == Part::kTest) {
+      EXPECT_EQ(times_val[i], 0);
+    } else {
+      EXPECT_EQ(times_val[i], 1) << ds.samples[i].image_id;
+      ++in_one;
+    }
+  }
+  EXPECT_EQ(in_one + test_rows, ds.samples.size());
+  EXPECT_THROW(cross_validation_fold(ds, ref, 5, 5, 7), DataError);
+  EXPECT_THROW(cross_validation_fold(ds, ref, 0, 1, 7), DataError);
+}
+
 }  // namespace
 }  // namespace skinscan

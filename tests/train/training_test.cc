@@ -29,7 +29,7 @@ TEST(Training, ShortRunLossFallsAndModelReloadsIdentically) {
   o.version = "test";
   testing::TempDir dir("train");
   const std::string out = (dir / "model").string();
-  const Classifier trained = train_model(ds, split, o, out);
+  const Classifier trained = *train_model(ds, split, o, out);
 
   for (const char* f : {"model.json", "weights.pt", "history.json", "training_curves.png"}) {
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(out) / f)) << f;
@@ -76,9 +76,9 @@ TEST(Training, SeedCnnTrainsOnHmnistSizedInput) {
   o.arch = "seed-cnn";
   o.epochs = 1;
   o.progress = false;
-  o.balance = "oversample";
+  o.balance = Balance::kOversample;
   testing::TempDir dir("train-seed");
-  const Classifier m = train_model(ds, make_split(ds), o, (dir / "m").string());
+  const Classifier m = *train_model(ds, make_split(ds), o, (dir / "m").string());
   EXPECT_EQ(m.info().input.width, 28);
   const torch::Tensor p = m.probabilities({load_image(ds, 0)});
   EXPECT_EQ(p.size(1), 7);
@@ -111,7 +111,7 @@ TEST(Training, FineTunesATorchScriptBackbone) {
   o.batch_size = 16;
   o.progress = false;
   const std::string out = (dir / "m").string();
-  const Classifier trained = train_model(ds, make_split(ds), o, out);
+  const Classifier trained = *train_model(ds, make_split(ds), o, out);
   EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(out) / "backbone.pt"));
   const Classifier loaded = Classifier::load(out);
   EXPECT_EQ(loaded.info().arch, "backbone");

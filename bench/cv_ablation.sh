@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Cross-validated recipe ablation (issue 13). Selection never looks at the test rows: each
+# fold's split (`skinscan split --cv-fold K/N`) makes one lesion-grouped, class-stratified
+# fifth of the reference split's TRAIN rows the validation part and EXCLUDES the test rows
+# (never loaded, never scored). Every recipe is trained on the same folds with the same
+# seed and short budget; two runs at a time, one thread each (2-core machine).
+#   bench/cv_ablation.sh OUT EPOCHS "FOLDS" NAME="FLAGS" [NAME="FLAGS" ...]
+#   e.g. bench/cv_ablation.sh /tmp/cv 3 "1 2" base="" sog="--colour-constancy shades-of-gray"
+# Every run uses --balance oversample --weight-decay 0.05 --seed 1 on resnet-s unless its
+# FLAGS override them. Prints one row per recipe: validation accuracy, balanced accuracy,
+# melanoma recall, macro AUC and ECE (after temperature), mean over folds, and the folds'
+# individual balanced accuracies. Results stay in OUT/<name>-f<K>/model.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=$1 EPOCHS=$2 FOLDS=$3
+shift 3
+DATA=${SKINSCAN_SHARED_DATA:-../shared/data}/ham10000
+BIN=${SKINSCAN_BIN:-build/skinscan}
+JOBS=${SKINSCAN_JOBS:-2}
+mkdir -p "$OUT"
+for k in $FOLDS; do
+  [ -f "$OUT/fold$k.json" ] || "$BIN" split --data "$DATA" --from "$DATA/reference_split.csv" \
+    --cv-fold "$k/5" --seed 13 --out "$OUT/fold$k.json" >/dev/null
+done
+names=()
+run() {  # name fold flags...
+  local name=$1 k=$2
+  shift 2
+  local dir="$OUT/$name-f$k"
+  [ -f "$dir/model.json" ] && return 0
+  # shellcheck disable=SC2086
+  "$BIN" train --data "$DATA" --split "$OUT/fold$k.json" --out "$dir" --arch resnet-s \
+    --balance oversample --weight-decay 0.05 --seed 1 --threads 1 --epochs "$EPOCHS" \
+    --version "cv-$name-f$k" "$@" >"$OUT/$name-f$k.log" 2>&1
+}
+for spec in "$@"; do
+  name=${spec%%=*}
+  flags=${spec#*=}
+  names+=("$name")
+  for k in $FOLDS; do
+    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+    # shellcheck disable=SC2086
+    run "$name" "$k" $flags &
+  done
+done
+wait
+printf '| recipe | val accuracy | val balanced accuracy | val mel recall | val AUC macro | val ECE | balanced per fold |\n'
+printf '|---|---|---|---|---|---|---|\n'
+for name in "${names[@]}"; do
+  /usr/bin/python3 - "$OUT" "$name" $FOLDS <<'PY'
+import json, sys
+out, name, folds = sys.argv[1], sys.argv[2], sys.argv[3:]
+rows = []
+for k in folds:
+    v = json.load(open(f"{out}/{name}-f{k}/model.json"))["metrics"]["validation"]
+    rows.append((v["accuracy"], v["balanced_accuracy"], v["per_class"]["mel"]["recall"],
+                 v["auc_ovr"]["macro"], v["ece"]))
+mean = [sum(r[i] for r in rows) / len(rows) for i in range(5)]
+print(f"| {name} | " + " | ".join(f"{m:.3f}" for m in mean) + " | " +
+      ", ".join(f"{r[1]:.3f}" for r in rows) + " |")
+PY
+done

@@ -1,0 +1,59 @@
+#include "train/train_options.h"
+
+namespace skinscan {
+
+const char* balance_name(Balance b) {
+  switch (b) {
+    case Balance::kNone:
+      return "none";
+    case Balance::kOversample:
+      return "oversample";
+    case Balance::kWeighted:
+      return "weighted";
+    case Balance::kLogitAdjust:
+      break;
+  }
+  return "logit-adjust";
+}
+
+const char* optimizer_name(Optimizer o) { return o == Optimizer::kSgd ? "sgd" : "adamw"; }
+
+const char* schedule_name(Schedule s) { return s == Schedule::kCosine ? "cosine" : "onecycle"; }
+
+nlohmann::ordered_json train_options_json(const TrainOptions& o) {
+  const AugmentOptions& a = o.augment_options;
+  return {{"arch", o.arch},
+          {"backbone", o.backbone},
+          {"input_width", o.input_width},
+          {"input_height", o.input_height},
+          {"colour_constancy", colour_constancy_name(o.colour)},
+          {"epochs", o.epochs},
+          {"batch_size", o.batch_size},
+          {"lr", o.lr},
+          {"weight_decay", o.weight_decay},
+          {"optimizer", optimizer_name(o.optimizer)},
+          {"schedule", schedule_name(o.schedule)},
+          {"label_smoothing", o.label_smoothing},
+          {"balance", balance_name(o.balance)},
+          {"logit_tau", o.logit_tau},
+          {"min_mel_recall", o.min_mel_recall},
+          {"augment", o.augment},
+          {"augment_options",
+           {{"flips", a.flips},
+            {"max_rotation_deg", a.max_rotation_deg},
+            {"scale", {a.scale_min, a.scale_max}},
+            {"max_shift", a.max_shift},
+            {"brightness", a.brightness},
+            {"contrast", a.contrast},
+            {"saturation", a.saturation},
+            {"colour_cast", a.colour_cast},
+            {"gamma", a.gamma},
+            {"blur_probability", a.blur_probability},
+            {"vignette_probability", a.vignette_probability}}},
+          {"ema_decay", o.ema_decay},
+          {"mask_weight", o.mask_weight},
+          {"seed", o.seed},
+          {"limit", o.limit}};
+}
+
+}  // namespace skinscan

@@ -1,0 +1,55 @@
+// The typed options of `skinscan train` (parsed once, at the CLI) and their JSON form,
+// which model.json records under "training" and checkpoints compare on --resume.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "model/preprocess.h"
+#include "train/augment.h"
+
+namespace skinscan {
+
+enum class Balance { kNone, kOversample, kWeighted, kLogitAdjust };
+enum class Optimizer { kAdamW, kSgd };
+enum class Schedule { kOneCycle, kCosine };
+
+const char* balance_name(Balance b);      // "none", "oversample", "weighted", "logit-adjust"
+const char* optimizer_name(Optimizer o);  // "adamw", "sgd"
+const char* schedule_name(Schedule s);    // "onecycle", "cosine"
+
+struct TrainOptions {
+  std::string arch = "resnet-s";
+  std::string backbone;  // TorchScript file for arch "backbone"
+  int input_width = 0;   // 0 = the architecture's default input size
+  int input_height = 0;
+  ColourConstancy colour = ColourConstancy::kNone;  // part of THE preprocessing (model.json)
+  int epochs = 40;
+  int batch_size = 64;
+  double lr = 3e-3;            // peak learning rate
+  double weight_decay = 0.05;  // decoupled (AdamW); use ~5e-4 with sgd
+  Optimizer optimizer = Optimizer::kAdamW;
+  Schedule schedule = Schedule::kOneCycle;  // warm-up then cosine | cosine
+  double label_smoothing = 0.1;
+  Balance balance = Balance::kLogitAdjust;
+  double logit_tau = 1.0;        // strength of the logit adjustment in the training loss
+  double min_mel_recall = 0.70;  // constraint when choosing the prior adjustment on val
+  bool augment = true;
+  AugmentOptions augment_options;
+  double ema_decay = 0.0;    // exponential moving average of the weights (0 = off); the
+                             // EMA copy is what validation scores and what ships
+  double mask_weight = 0.0;  // auxiliary lesion-mask loss weight (0 = off; needs masks/)
+  int threads = 0;           // torch intra-op threads; 0 = all cores
+  std::uint64_t seed = 1;
+  std::size_t limit = 0;  // use at most this many train images (0 = all; for tests)
+  bool progress = true;
+  std::string version;  // model version string; default: date + arch
+  bool resume = false;  // continue from OUT/checkpoint (same options)
+  int stop_after = 0;   // stop (checkpointed, no model written) after this epoch; 0 = never
+};
+
+nlohmann::ordered_json train_options_json(const TrainOptions& o);
+
+}  // namespace skinscan

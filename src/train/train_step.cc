@@ -1,0 +1,203 @@
+#include "train/train_step.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+#include "data/error.h"
+#include "model/explain.h"
+
+namespace skinscan {
+
+namespace {
+
+constexpr double kWarmupFraction = 0.05;  // of all steps, linear warm-up
+
+void set_lr(TrainingRun& run, double lr) {
+  for (auto& g : run.opt->param_groups()) {
+    if (run.o.optimizer == Optimizer::kAdamW)
+      static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+    else
+      static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
+  }
+}
+
+// Mask targets at the explained stage's resolution: the share of lesion pixels in each cell.
+torch::Tensor mask_targets(const std::vector<cv::Mat>& masks, int w, int h) {
+  torch::Tensor t = torch::empty({static_cast<long>(masks.size()), 1, h, w}, torch::kFloat32);
+  float* out = t.data_ptr<float>();
+  for (std::size_t i = 0; i < masks.size(); ++i) {
+    cv::Mat small;
+    cv::resize(masks[i], small, cv::Size(w, h), 0, 0, cv::INTER_AREA);
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) out[(i * h + y) * w + x] = small.at<std::uint8_t>(y, x) / 255.0f;
+  }
+  return t;
+}
+
+}  // namespace
+
+double lr_at(const TrainOptions& o, std::size_t step, std::size_t total) {
+  const double t = static_cast<double>(step) / static_cast<double>(std::max<std::size_t>(total, 1));
+  const double warm = o.schedule == Schedule::kOneCycle ? kWarmupFraction : 0.0;
+  if (t < warm) return o.lr * (0.04 + 0.96 * t / warm);
+  const double p = (t - warm) / (1.0 - warm);
+  return o.lr * (0.002 + 0.998 * 0.5 * (1.0 + std::cos(M_PI * p)));
+}
+
+std::vector<torch::Tensor> state_tensors(const torch::nn::Module& m) {
+  std::vector<torch::Tensor> s = m.parameters();
+  for (const auto& b : m.buffers()) s.push_back(b);
+  return s;
+}
+
+std::vector<torch::Tensor> snapshot(const torch::nn::Module& m) {
+  std::vector<torch::Tensor> s;
+  for (const auto& t : state_tensors(m)) s.push_back(t.detach().clone());
+  return s;
+}
+
+void restore(const torch::nn::Module& m, const std::vector<torch::Tensor>& s) {
+  torch::NoGradGuard guard;
+  const std::vector<torch::Tensor> dst = state_tensors(m);
+  if (dst.size() != s.size())
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "checkpoint does not fit the network");
+  for (std::size_t k = 0; k < s.size(); ++k) dst[k].copy_(s[k]);
+}
+
+void Ema::update(const torch::nn::Module& m, std::size_t step) {
+  torch::NoGradGuard guard;
+  const std::vector<torch::Tensor> live = state_tensors(m);
+  if (shadow.empty()) {
+    for (const auto& t : live) shadow.push_back(t.detach().clone());
+    return;
+  }
+  const double d = std::min(decay, (1.0 + step) / (10.0 + step));
+  for (std::size_t k = 0; k < live.size(); ++k) {
+    if (shadow[k].is_floating_point())
+      shadow[k].mul_(d).add_(live[k].detach(), 1.0 - d);
+    else
+      shadow[k].copy_(live[k]);
+  }
+}
+
+std::vector<std::size_t> epoch_order(TrainingRun& run) {
+  const std::vector<int>& labels = run.train.labels;
+  std::vector<std::size_t> order;
+  if (run.o.balance == Balance::kOversample) {
+    std::vector<std::vector<std::size_t>> by(kNumClasses);
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      by[static_cast<std::size_t>(labels[i])].push_back(i);
+    const std::size_t major = std::max_element(by.begin(), by.end(), [](auto& a, auto& b) {
+                                return a.size() < b.size();
+                              })->size();
+    for (auto& v : by) {
+      if (v.empty()) continue;
+      order.insert(order.end(), v.begin(), v.end());
+      std::uniform_int_distribution<std::size_t> pick(0, v.size() - 1);
+      for (std::size_t k = v.size(); k < major; ++k) order.push_back(v[pick(run.rng)]);
+    }
+  } else {
+    for (std::size_t i = 0; i < labels.size(); ++i) order.push_back(i);
+  }
+  std::shuffle(order.begin(), order.end(), run.rng);
+  return order;
+}
+
+std::size_t epoch_length(const TrainOptions& o, const std::vector<int>& labels) {
+  if (o.balance != Balance::kOversample) return labels.size();
+  std::vector<std::size_t> count(kNumClasses, 0);
+  for (int y : labels) ++count[static_cast<std::size_t>(y)];
+  const std::size_t major = *std::max_element(count.begin(), count.end());
+  std::size_t n = 0;
+  for (std::size_t c : count) n += c ? major : 0;
+  return n;
+}
+
+TrainingRun::TrainingRun(const TrainOptions& options, const InputSpec& spec, torch::Device dev,
+                         const LabelledImages& images, const std::vector<cv::Mat>& lesion_masks,
+                         const std::vector<int>& class_counts, std::size_t steps)
+    : o(options), input(spec), device(dev), train(images), masks(lesion_masks), total_steps(steps) {
+  std::vector<float> lp(kNumClasses), weights(kNumClasses, 1.0f);
+  const double n = static_cast<double>(images.labels.size());
+  for (std::size_t c = 0; c < kNumClasses; ++c) {
+    lp[c] = static_cast<float>(std::log((class_counts[c] + 1.0) / (n + kNumClasses)));
+    if (o.balance == Balance::kWeighted)
+      weights[c] = class_counts[c] ? static_cast<float>(n / (kNumClasses * class_counts[c])) : 0.0f;
+  }
+  log_prior = torch::tensor(lp).to(device).unsqueeze(0);
+  class_weights = torch::tensor(weights).to(device);
+  net = make_net(o.arch, input, o.backbone);
+  net->to(device);
+  std::vector<torch::Tensor> params = net->parameters();
+  if (o.mask_weight > 0) {
+    torch::NoGradGuard guard;
+    const torch::Tensor probe =
+        torch::zeros({1, 3, input.height, input.width}, torch::TensorOptions(device));
+    const long channels = forward_for_explanation(*net, probe).first.size(1);
+    mask_head = torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, 1, 1));
+    mask_head->to(device);
+    for (const auto& p : mask_head->parameters()) params.push_back(p);
+  }
+  if (o.optimizer == Optimizer::kAdamW) {
+    opt = std::make_unique<torch::optim::AdamW>(
+        params, torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
+  } else {
+    opt = std::make_unique<torch::optim::SGD>(
+        params,
+        torch::optim::SGDOptions(o.lr).momentum(0.9).nesterov(true).weight_decay(o.weight_decay));
+  }
+  ema.decay = o.ema_decay;
+  rng.seed(static_cast<std::uint32_t>(o.seed));
+}
+
+StepResult train_step(TrainingRun& run, const std::vector<std::size_t>& indices) {
+  const TrainOptions& o = run.o;
+  const bool with_masks = run.mask_head && !run.masks.empty();
+  std::vector<cv::Mat> imgs, masks;
+  std::vector<long> ys;
+  for (const std::size_t i : indices) {
+    cv::Mat mask = with_masks ? run.masks[i].clone() : cv::Mat();
+    imgs.push_back(o.augment ? augment(run.train.images[i], o.augment_options, run.rng,
+                                       with_masks ? &mask : nullptr)
+                             : run.train.images[i]);
+    if (with_masks) masks.push_back(mask);
+    ys.push_back(run.train.labels[i]);
+  }
+  const torch::Tensor x = to_tensor(imgs, run.input).to(run.device);
+  const torch::Tensor y = torch::tensor(ys).to(run.device);
+  set_lr(run, lr_at(o, run.step, run.total_steps));
+  run.opt->zero_grad();
+  torch::Tensor logits, mask_loss;
+  if (with_masks) {
+    auto [map, l] = forward_for_explanation(*run.net, x);
+    logits = l;
+    const torch::Tensor target =
+        mask_targets(masks, static_cast<int>(map.size(3)), static_cast<int>(map.size(2)))
+            .to(run.device);
+    mask_loss = torch::binary_cross_entropy_with_logits(run.mask_head(map), target);
+  } else {
+    logits = run.net->forward(x);
+  }
+  const torch::Tensor train_logits =
+      o.balance == Balance::kLogitAdjust ? logits + o.logit_tau * run.log_prior : logits;
+  auto ce = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(o.label_smoothing);
+  if (o.balance == Balance::kWeighted) ce.weight(run.class_weights);
+  torch::Tensor loss = torch::nn::functional::cross_entropy(train_logits, y, ce);
+  StepResult r;
+  r.loss = loss.item<double>();
+  if (mask_loss.defined()) {
+    r.mask_loss = mask_loss.item<double>();
+    loss = loss + o.mask_weight * mask_loss;
+  }
+  loss.backward();
+  run.opt->step();
+  ++run.step;
+  if (o.ema_decay > 0) run.ema.update(*run.net, run.step);
+  r.correct = static_cast<std::size_t>(logits.argmax(1).eq(y).sum().item<long>());
+  return r;
+}
+
+}  // namespace skinscan

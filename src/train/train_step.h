@@ -1,0 +1,87 @@
+// One optimisation step of SkinScan's training recipe, and the state a run carries
+// between steps (network, optional lesion-mask head, optimiser, EMA copy, random
+// generator, step counter). `skinscan train` (trainer.cc) loops over epochs of these steps;
+// build/train_bench times exactly this function, so its throughput is the trainer's.
+//
+//   batch indices -> augment (image and its lesion mask, same geometry) -> to_tensor
+//   (THE preprocessing, incl. colour constancy) -> forward -> cross-entropy (+ logit
+//   adjustment / class weights) [+ mask_weight * BCE(mask head(stage map), mask)]
+//   -> backward -> optimiser step at the schedule's learning rate -> EMA update
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include <torch/torch.h>
+#include <opencv2/core.hpp>
+
+#include "model/nets.h"
+#include "train/finalize.h"
+#include "train/train_options.h"
+
+namespace skinscan {
+
+// Learning rate at `step` of `total`: linear warm-up (one-cycle), then cosine to ~0.
+double lr_at(const TrainOptions& o, std::size_t step, std::size_t total);
+
+// Parameters then buffers of a module, in registration order (what snapshots hold).
+std::vector<torch::Tensor> state_tensors(const torch::nn::Module& m);
+std::vector<torch::Tensor> snapshot(const torch::nn::Module& m);
+// Throws skinscan::Error if `s` does not fit the module.
+void restore(const torch::nn::Module& m, const std::vector<torch::Tensor>& s);
+
+// Exponential moving average of a network's parameters and buffers (integer buffers,
+// such as BatchNorm's batch counters, are copied). Warm-up: the decay starts low so the
+// average is not dominated by the random initialisation.
+struct Ema {
+  double decay = 0;
+  std::vector<torch::Tensor> shadow;  // empty until the first update
+  void update(const torch::nn::Module& m, std::size_t step);
+};
+
+// Everything a run carries from one step to the next; a checkpoint saves all of it.
+// `train` and `masks` (aligned with train.images; empty = no mask loss) must outlive it.
+struct TrainingRun {
+  // Builds the network (make_net), the mask head when options.mask_weight > 0, and the
+  // optimiser; seeds the sampler's generator with options.seed. `log_prior` is the
+  // training class prior (log frequencies), used by logit adjustment and class weights.
+  TrainingRun(const TrainOptions& options, const InputSpec& spec, torch::Device dev,
+              const LabelledImages& images, const std::vector<cv::Mat>& lesion_masks,
+              const std::vector<int>& class_counts, std::size_t total_steps);
+
+  const TrainOptions& o;
+  const InputSpec& input;
+  torch::Device device;
+  const LabelledImages& train;
+  const std::vector<cv::Mat>& masks;
+  torch::Tensor log_prior;      // [1,7]
+  torch::Tensor class_weights;  // [7]
+  Net net;
+  torch::nn::Conv2d mask_head{nullptr};
+  std::unique_ptr<torch::optim::Optimizer> opt;
+  Ema ema;
+  std::mt19937 rng;
+  std::size_t step = 0, total_steps = 0;
+  // Best-so-far bookkeeping of the epoch loop (checkpointed with the rest).
+  std::vector<torch::Tensor> best;
+  double best_bacc = -1;
+  int best_epoch = 0;
+};
+
+// The epoch's sample order (draws from run.rng). Oversampling repeats minority images up
+// to the majority count; epoch_length is the size of that order.
+std::vector<std::size_t> epoch_order(TrainingRun& run);
+std::size_t epoch_length(const TrainOptions& o, const std::vector<int>& labels);
+
+struct StepResult {
+  double loss = 0;       // classification loss (mean over the batch)
+  double mask_loss = 0;  // 0 without a mask head
+  std::size_t correct = 0;
+};
+
+// One optimisation step on the train images at `indices` (the network in train mode).
+StepResult train_step(TrainingRun& run, const std::vector<std::size_t>& indices);
+
+}  // namespace skinscan

@@ -1,0 +1,177 @@
+// The training recipe's parts on real HAM10000 images: colour constancy in THE
+// preprocessing, augmentation that keeps a lesion mask aligned, lesion masks at model
+// size, and resumable training (interrupted + resumed == uninterrupted, bit for bit).
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+#include "model/classifier_torch.h"
+#include "support/paths.h"
+#include "train/augment.h"
+#include "train/masks.h"
+#include "train/trainer.h"
+
+namespace skinscan {
+namespace {
+
+namespace fs = std::filesystem;
+
+cv::Mat with_cast(const cv::Mat& rgb, float r, float g, float b) {
+  cv::Mat f;
+  rgb.convertTo(f, CV_32FC3);
+  cv::multiply(f, cv::Scalar(r, g, b), f);
+  cv::Mat out;
+  f.convertTo(out, CV_8UC3);
+  return out;
+}
+
+TEST(ColourConstancy, ShadesOfGrayRemovesAColourCast) {
+  const Dataset ds = open_dataset(testing::ham10000_dir().string());
+  InputSpec plain;
+  InputSpec sog = plain;
+  sog.colour = ColourConstancy::kShadesOfGray;
+  double raw_diff = 0, balanced_diff = 0;
+  for (std::size_t i = 0; i < 40; ++i) {
+    const cv::Mat img = resize_for_model(load_image(ds, i * 97), plain);
+    // A bluish illuminant, weaker in red, of the same overall brightness: what a different
+    // dermoscope's LEDs do (brightness itself is left to the network and augmentation).
+    const cv::Mat cast = with_cast(img, 0.82f, 1.0f, 1.18f);
+    raw_diff += (to_tensor({img}, plain) - to_tensor({cast}, plain)).abs().mean().item<double>();
+    balanced_diff += (to_tensor({img}, sog) - to_tensor({cast}, sog)).abs().mean().item<double>();
+  }
+  // Without colour constancy the cast moves the input a lot; with it, little is left
+  // (rounding and the clipping of bright pixels).
+  EXPECT_GT(raw_diff / 40, 0.15);
+  EXPECT_LT(balanced_diff / 40, 0.25 * raw_diff / 40);
+}
+
+TEST(ColourConstancy, GainsMakeAGreyImageStayGreyAndBlackIsSafe) {
+  const cv::Mat grey(20, 30, CV_8UC3, cv::Scalar(90, 90, 90));
+  for (float g : shades_of_gray_gains(grey)) EXPECT_NEAR(g, 1.0f, 1e-5);
+  const cv::Mat black(20, 30, CV_8UC3, cv::Scalar(0, 0, 0));
+  for (float g : shades_of_gray_gains(black)) EXPECT_EQ(g, 1.0f);
+  const cv::Mat red(20, 30, CV_8UC3, cv::Scalar(200, 0, 0));  // no green or blue light at all
+  const auto gains = shades_of_gray_gains(red);
+  for (float g : gains) {
+    EXPECT_GE(g, 0.25f);
+    EXPECT_LE(g, 4.0f);
+  }
+  EXPECT_THROW(colour_constancy_from_name("retinex"), skinscan::Error);
+  EXPECT_EQ(colour_constancy_from_name("shades-of-gray"), ColourConstancy::kShadesOfGray);
+}
+
+TEST(Augment, MaskFollowsTheGeometricTransform) {
+  // The image's every channel is the mask, so after a purely geometric augmentation the
+  // augmented image must equal the augmented mask.
+  cv::Mat mask(72, 96, CV_8UC1, cv::Scalar(0));
+  cv::circle(mask, {40, 30}, 18, cv::Scalar(255), -1);
+  cv::rectangle(mask, {70, 50}, {90, 66}, cv::Scalar(255), -1);
+  cv::Mat rgb;
+  cv::merge(std::vector<cv::Mat>{mask, mask, mask}, rgb);
+  AugmentOptions o;
+  o.brightness = o.contrast = o.saturation = 0;
+  std::mt19937 rng(7);
+  for (int k = 0; k < 20; ++k) {
+    cv::Mat m = mask.clone();
+    const cv::Mat out = augment(rgb, o, rng, &m);
+    cv::Mat r;
+    cv::extractChannel(out, r, 0);
+    EXPECT_LE(cv::norm(r, m, cv::NORM_INF), 1.0) << "draw " << k;
+    EXPECT_GT(cv::countNonZero(m), 200) << "draw " << k;
+  }
+}
+
+TEST(Augment, StrongPresetChangesColoursButKeepsSizeAndType) {
+  const Dataset ds = open_dataset(testing::ham10000_dir().string());
+  const cv::Mat img = resize_for_model(load_image(ds, 5), InputSpec{});
+  std::mt19937 rng(3);
+  const AugmentOptions strong = AugmentOptions::strong();
+  for (int k = 0; k < 10; ++k) {
+    const cv::Mat out = augment(img, strong, rng);
+    EXPECT_EQ(out.size(), img.size());
+    EXPECT_EQ(out.type(), CV_8UC3);
+  }
+}
+
+TEST(Masks, LoadAtModelSizeAndCoverTheLesion) {
+  const Dataset ds = open_dataset(testing::ham10000_dir().string());
+  const InputSpec spec;
+  const std::vector<std::size_t> idx = {0, 1, 2, 500, 5000};
+  const std::vector<cv::Mat> masks = load_masks(ds, idx, spec);
+  ASSERT_EQ(masks.size(), idx.size());
+  for (const cv::Mat& m : masks) {
+    EXPECT_EQ(m.cols, spec.width);
+    EXPECT_EQ(m.rows, spec.height);
+    EXPECT_EQ(m.type(), CV_8UC1);
+    const double share = cv::countNonZero(m > 127) / static_cast<double>(m.total());
+    EXPECT_GT(share, 0.02);  // every HAM10000 mask marks a lesion
+    EXPECT_LT(share, 1.0);
+  }
+  Dataset missing = ds;
+  missing.samples.resize(3);
+  missing.samples[2].image_id = "ISIC_missing";
+  EXPECT_THROW(load_masks(missing, {0, 1, 2}, spec), DataError);
+}
+
+// A small real run with every recipe option on (colour constancy, strong augmentation,
+// EMA, mask supervision): stopped after epoch 1 and resumed, it writes exactly the weights
+// of the uninterrupted run; resuming with other options is refused.
+TEST(Training, ResumedRunEqualsUninterruptedRun) {
+  const Dataset full = open_dataset(testing::ham10000_dir().string());
+  Dataset ds;
+  ds.source = full.source;
+  for (std::size_t i = 0; i < 2800; i += 9) ds.samples.push_back(full.samples[i]);
+  const Split split = make_split(ds);
+  TrainOptions o;
+  o.arch = "resnet-s";
+  o.input_width = 64;
+  o.input_height = 48;
+  o.colour = ColourConstancy::kShadesOfGray;
+  o.augment_options = AugmentOptions::strong();
+  o.ema_decay = 0.99;
+  o.mask_weight = 0.5;
+  o.epochs = 2;
+  o.batch_size = 32;
+  o.threads = 1;  // one thread: bit-for-bit reproducible reductions
+  o.progress = false;
+  o.version = "resume-test";
+  const int threads_before = torch::get_num_threads();
+  testing::TempDir dir("resume");
+  const fs::path straight = dir / "straight", resumed = dir / "resumed";
+  const Classifier a = *train_model(ds, split, o, straight.string());
+  EXPECT_FALSE(fs::exists(straight / "checkpoint"));  // removed once the model is complete
+
+  TrainOptions first = o;
+  first.stop_after = 1;
+  EXPECT_FALSE(train_model(ds, split, first, resumed.string()).has_value());
+  EXPECT_TRUE(fs::exists(resumed / "checkpoint" / "state.json"));
+  EXPECT_FALSE(fs::exists(resumed / "model.json"));
+
+  TrainOptions other = o;
+  other.resume = true;
+  other.lr = 1e-3;
+  EXPECT_THROW(train_model(ds, split, other, resumed.string()), skinscan::Error);
+
+  TrainOptions again = o;
+  again.resume = true;
+  const Classifier b = *train_model(ds, split, again, resumed.string());
+  const auto pa = a.net()->parameters(), pb = b.net()->parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (std::size_t k = 0; k < pa.size(); ++k) EXPECT_TRUE(torch::equal(pa[k], pb[k])) << k;
+  EXPECT_EQ(b.info().input.colour, ColourConstancy::kShadesOfGray);
+  EXPECT_EQ(b.info().extra["training"]["resumed_after_epoch"], 1);
+  // The mask loss is recorded and the reloaded model keeps its colour constancy.
+  std::ifstream hf(resumed / "history.json");
+  const auto history = nlohmann::json::parse(hf);
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_GT(history[0]["mask_loss"].get<double>(), 0.0);
+  EXPECT_LT(history[1]["mask_loss"].get<double>(), history[0]["mask_loss"].get<double>());
+  const Classifier loaded = Classifier::load(resumed.string());
+  EXPECT_EQ(loaded.info().input.colour, ColourConstancy::kShadesOfGray);
+  torch::set_num_threads(threads_before);
+}
+
+}  // namespace
+}  // namespace skinscan
