@@ -320,6 +320,10 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
 
   fs::create_directories(out_dir);
   const int done = o.resume ? load_checkpoint(run, history, out_dir) : 0;
+  // A fresh run draws one epoch order before the first epoch and discards it: the trainer
+  // that produced models/default sized its epochs that way, and keeping the draw keeps that
+  // model reproducible bit for bit. (A resumed run restores the generator instead.)
+  if (done == 0) epoch_order(run);
   record.resumed_at_epoch = done;
   for (int epoch = done + 1; epoch <= o.epochs; ++epoch) {
     EpochRecord r = train_epoch(run, epoch);

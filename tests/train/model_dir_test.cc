@@ -93,8 +93,7 @@ TEST_F(ModelDirTest, MismatchedArchitectureOrClassOrder) {
 // a model.json without it (written before it existed) means none, and an unknown method
 // is refused rather than silently served with other preprocessing.
 TEST_F(ModelDirTest, ColourConstancyRoundTripsAndUnknownIsRefused) {
-  EXPECT_EQ(Classifier::load((dir_ / "good").string()).info().input.colour,
-            ColourConstancy::kNone);
+  EXPECT_EQ(Classifier::load((dir_ / "good").string()).info().input.colour, ColourConstancy::kNone);
   fs::path d = copy("sog");
   auto j = nlohmann::json::parse(slurp(d / kModelJson));
   EXPECT_EQ(j["preprocessing"]["colour_constancy"], "none");
