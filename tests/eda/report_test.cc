@@ -4,22 +4,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "support/paths.h"
 
 namespace fs = std::filesystem;
 
 namespace skinscan::eda {
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 TEST(EdaReport, WritesEveryChartJsonAndIndexForHam10000) {
   testing::TempDir out("eda-report");
@@ -28,20 +18,22 @@ TEST(EdaReport, WritesEveryChartJsonAndIndexForHam10000) {
   const std::vector<std::string> charts = {
       "class_frequency",   "sex_distribution", "age_histogram", "localization_by_sex",
       "images_per_lesion", "dx_type_by_class", "age_by_class"};
-  const std::string index = slurp(out / "index.html");
+  const std::string index = testing::read_text(out / "index.html");
   for (const auto& c : charts) {
-    const std::string png = slurp(out / (c + ".png"));
+    const std::string png = testing::read_text(out / (c + ".png"));
     ASSERT_GT(png.size(), 5000u) << c;
     EXPECT_EQ(png.substr(1, 3), "PNG") << c;
-    const std::string svg = slurp(out / (c + ".svg"));
+    const std::string svg = testing::read_text(out / (c + ".svg"));
     EXPECT_THAT(svg, ::testing::HasSubstr("<svg")) << c;
     EXPECT_THAT(index, ::testing::HasSubstr(c + ".png"));
   }
   // The class chart carries full names; the age chart states the unknown ages.
-  EXPECT_THAT(slurp(out / "class_frequency.svg"), ::testing::HasSubstr("Melanocytic nevi"));
-  EXPECT_THAT(slurp(out / "age_histogram.svg"), ::testing::HasSubstr("57 images with unknown age"));
+  EXPECT_THAT(testing::read_text(out / "class_frequency.svg"),
+              ::testing::HasSubstr("Melanocytic nevi"));
+  EXPECT_THAT(testing::read_text(out / "age_histogram.svg"),
+              ::testing::HasSubstr("57 images with unknown age"));
 
-  const auto j = nlohmann::json::parse(slurp(out / "eda.json"));
+  const auto j = nlohmann::json::parse(testing::read_text(out / "eda.json"));
   EXPECT_EQ(j["images"], 10015);
   EXPECT_EQ(j["lesions"], 7470);
   EXPECT_EQ(j["class_counts"]["nv"], 6705);

@@ -5,9 +5,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "data/error.h"
 #include "support/paths.h"
 
@@ -15,13 +12,6 @@ namespace fs = std::filesystem;
 
 namespace skinscan::plot {
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 TEST(Gnuplot, WritesAPngAndAnSvgTwinPerChart) {
   testing::TempDir out("plot-render");
@@ -31,10 +21,12 @@ TEST(Gnuplot, WritesAPngAndAnSvgTwinPerChart) {
                   "2 3\ne\n"}},
                 out.path());
   for (const char* name : {"line", "bars"}) {
-    EXPECT_EQ(slurp(out / (std::string(name) + ".png")).substr(1, 3), "PNG") << name;
-    EXPECT_THAT(slurp(out / (std::string(name) + ".svg")), ::testing::HasSubstr("<svg")) << name;
+    EXPECT_EQ(testing::read_text(out / (std::string(name) + ".png")).substr(1, 3), "PNG") << name;
+    EXPECT_THAT(testing::read_text(out / (std::string(name) + ".svg")),
+                ::testing::HasSubstr("<svg"))
+        << name;
   }
-  EXPECT_THAT(slurp(out / "line.svg"), ::testing::HasSubstr("x's line"));
+  EXPECT_THAT(testing::read_text(out / "line.svg"), ::testing::HasSubstr("x's line"));
   EXPECT_FALSE(fs::exists(out / ".charts.gp")) << "the script is removed after a success";
 }
 

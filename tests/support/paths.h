@@ -28,5 +28,7 @@ class TempDir {
 };
 
 void write_text(const std::filesystem::path& p, const std::string& text);
+// The whole file as bytes ("" if it cannot be opened).
+std::string read_text(const std::filesystem::path& p);
 
 }  // namespace skinscan::testing

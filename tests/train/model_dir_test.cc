@@ -25,11 +25,6 @@ std::string load_error(const fs::path& dir) {
   return "";
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
 class ModelDirTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -64,18 +59,18 @@ TEST_F(ModelDirTest, MissingDirectoryOrFiles) {
 
 TEST_F(ModelDirTest, TruncatedFiles) {
   fs::path d = copy("trunc-weights");
-  const std::string w = slurp(d / kWeightsFile);
+  const std::string w = testing::read_text(d / kWeightsFile);
   std::ofstream(d / kWeightsFile, std::ios::binary) << w.substr(0, w.size() / 2);
   EXPECT_THAT(load_error(d), HasSubstr("truncated, corrupt or do not match"));
   d = copy("trunc-json");
-  const std::string j = slurp(d / kModelJson);
+  const std::string j = testing::read_text(d / kModelJson);
   std::ofstream(d / kModelJson, std::ios::binary) << j.substr(0, j.size() / 2);
   EXPECT_THAT(load_error(d), HasSubstr("not valid JSON"));
 }
 
 TEST_F(ModelDirTest, MismatchedArchitectureOrClassOrder) {
   fs::path d = copy("arch");
-  auto j = nlohmann::json::parse(slurp(d / kModelJson));
+  auto j = nlohmann::json::parse(testing::read_text(d / kModelJson));
   j["arch"] = "resnet-m";
   std::ofstream(d / kModelJson) << j.dump();
   EXPECT_THAT(load_error(d), HasSubstr("weights do not match resnet-m"));
@@ -83,7 +78,7 @@ TEST_F(ModelDirTest, MismatchedArchitectureOrClassOrder) {
   std::ofstream(d / kModelJson) << j.dump();
   EXPECT_THAT(load_error(d), HasSubstr("unknown architecture 'vgg-99'"));
   d = copy("order");
-  j = nlohmann::json::parse(slurp(d / kModelJson));
+  j = nlohmann::json::parse(testing::read_text(d / kModelJson));
   std::swap(j["classes"][4], j["classes"][5]);
   std::ofstream(d / kModelJson) << j.dump();
   EXPECT_THAT(load_error(d), HasSubstr("class order differs"));
@@ -95,7 +90,7 @@ TEST_F(ModelDirTest, MismatchedArchitectureOrClassOrder) {
 TEST_F(ModelDirTest, ColourConstancyRoundTripsAndUnknownIsRefused) {
   EXPECT_EQ(Classifier::load((dir_ / "good").string()).info().input.colour, ColourConstancy::kNone);
   fs::path d = copy("sog");
-  auto j = nlohmann::json::parse(slurp(d / kModelJson));
+  auto j = nlohmann::json::parse(testing::read_text(d / kModelJson));
   EXPECT_EQ(j["preprocessing"]["colour_constancy"], "none");
   j["preprocessing"]["colour_constancy"] = "shades-of-gray";
   std::ofstream(d / kModelJson) << j.dump();
