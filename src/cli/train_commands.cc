@@ -1,4 +1,6 @@
 // split, train and evaluate subcommands.
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -26,6 +28,29 @@ std::string default_model_dir() {
   if (const char* env = std::getenv("SKINSCAN_MODEL")) return env;
   return SKINSCAN_DEFAULT_MODEL;
 }
+
+namespace {
+
+// A typed option's names, parsed once into the enum (case-insensitive); help and errors
+// show just the names.
+template <typename E>
+CLI::Validator one_of(const std::map<std::string, E>& names) {
+  std::string list;
+  for (const auto& [name, value] : names) list += (list.empty() ? "" : ", ") + name;
+  return CLI::Validator(
+      [names, list](std::string& input) -> std::string {
+        std::string key = input;
+        std::transform(key.begin(), key.end(), key.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        const auto it = names.find(key);
+        if (it == names.end()) return "'" + input + "' is not one of " + list;
+        input = std::to_string(static_cast<int>(it->second));
+        return "";
+      },
+      "{" + list + "}");
+}
+
+}  // namespace
 
 void add_split_command(CLI::App& app) {
   struct Opts {
@@ -87,31 +112,24 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--lr", o->t.lr, "Peak learning rate")->capture_default_str();
   cmd->add_option("--weight-decay", o->t.weight_decay)->capture_default_str();
   cmd->add_option("--optimizer", o->t.optimizer, "adamw or sgd")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, Optimizer>{{"adamw", Optimizer::kAdamW}, {"sgd", Optimizer::kSgd}},
-          CLI::ignore_case))
+      ->transform(one_of(
+          std::map<std::string, Optimizer>{{"adamw", Optimizer::kAdamW}, {"sgd", Optimizer::kSgd}}))
       ->default_str("adamw");
   cmd->add_option("--schedule", o->t.schedule, "onecycle or cosine")
-      ->transform(
-          CLI::CheckedTransformer(std::map<std::string, Schedule>{{"onecycle", Schedule::kOneCycle},
-                                                                  {"cosine", Schedule::kCosine}},
-                                  CLI::ignore_case))
+      ->transform(one_of(std::map<std::string, Schedule>{{"onecycle", Schedule::kOneCycle},
+                                                         {"cosine", Schedule::kCosine}}))
       ->default_str("onecycle");
   cmd->add_option("--label-smoothing", o->t.label_smoothing)->capture_default_str();
   cmd->add_option("--balance", o->t.balance, "none, oversample, weighted, logit-adjust")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, Balance>{{"none", Balance::kNone},
-                                         {"oversample", Balance::kOversample},
-                                         {"weighted", Balance::kWeighted},
-                                         {"logit-adjust", Balance::kLogitAdjust}},
-          CLI::ignore_case))
+      ->transform(one_of(std::map<std::string, Balance>{{"none", Balance::kNone},
+                                                        {"oversample", Balance::kOversample},
+                                                        {"weighted", Balance::kWeighted},
+                                                        {"logit-adjust", Balance::kLogitAdjust}}))
       ->default_str("logit-adjust");
   cmd->add_option("--colour-constancy", o->t.colour,
                   "Colour constancy in the preprocessing: none or shades-of-gray")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, ColourConstancy>{
-              {"none", ColourConstancy::kNone}, {"shades-of-gray", ColourConstancy::kShadesOfGray}},
-          CLI::ignore_case))
+      ->transform(one_of(std::map<std::string, ColourConstancy>{
+          {"none", ColourConstancy::kNone}, {"shades-of-gray", ColourConstancy::kShadesOfGray}}))
       ->default_str("none");
   cmd->add_flag(
       "--strong-augment", o->strong,
