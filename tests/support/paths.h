@@ -28,6 +28,14 @@ class TempDir {
 };
 
 void write_text(const std::filesystem::path& p, const std::string& text);
+// Runs the built `skinscan` binary with `args` (a shell command line tail); its exit status
+// (-1 if it did not exit) and its stdout and stderr together.
+struct Ran {
+  int status;
+  std::string output;
+};
+Ran run_skinscan(const std::string& args);
+
 // The whole file as bytes ("" if it cannot be opened).
 std::string read_text(const std::filesystem::path& p);
 

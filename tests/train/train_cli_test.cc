@@ -21,22 +21,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct Ran {
-  int status;
-  std::string output;  // stdout and stderr
-};
+using testing::Ran;
 
-Ran run(const std::string& args) {
-  const std::string cmd = (testing::binary_dir() / "skinscan").string() + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) throw std::runtime_error("cannot run " + cmd);
-  std::string out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int st = ::pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+Ran run(const std::string& args) { return testing::run_skinscan(args); }
 
 TEST(TrainCli, UnknownOptionNamesAreRefusedWithTheChoices) {
   testing::TempDir dir("train-cli-names");
