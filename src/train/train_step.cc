@@ -46,6 +46,15 @@ double lr_at(const TrainOptions& o, std::size_t step, std::size_t total) {
   return o.lr * (0.002 + 0.998 * 0.5 * (1.0 + std::cos(M_PI * p)));
 }
 
+std::array<double, kNumClasses> log_class_prior(const std::vector<int>& class_counts) {
+  double n = 0;
+  for (int c : class_counts) n += c;
+  std::array<double, kNumClasses> lp{};
+  for (std::size_t c = 0; c < kNumClasses; ++c)
+    lp[c] = std::log((class_counts[c] + 1.0) / (n + kNumClasses));
+  return lp;
+}
+
 std::vector<torch::Tensor> state_tensors(const torch::nn::Module& m) {
   std::vector<torch::Tensor> s = m.parameters();
   for (const auto& b : m.buffers()) s.push_back(b);
@@ -120,10 +129,10 @@ TrainingRun::TrainingRun(const TrainOptions& options, const InputSpec& spec, tor
                          const LabelledImages& images, const std::vector<cv::Mat>& lesion_masks,
                          const std::vector<int>& class_counts, std::size_t steps)
     : o(options), input(spec), device(dev), train(images), masks(lesion_masks), total_steps(steps) {
-  std::vector<float> lp(kNumClasses), weights(kNumClasses, 1.0f);
+  const std::array<double, kNumClasses> prior = log_class_prior(class_counts);
+  std::vector<float> lp(prior.begin(), prior.end()), weights(kNumClasses, 1.0f);
   const double n = static_cast<double>(images.labels.size());
   for (std::size_t c = 0; c < kNumClasses; ++c) {
-    lp[c] = static_cast<float>(std::log((class_counts[c] + 1.0) / (n + kNumClasses)));
     if (o.balance == Balance::kWeighted)
       weights[c] = class_counts[c] ? static_cast<float>(n / (kNumClasses * class_counts[c])) : 0.0f;
   }

@@ -9,6 +9,7 @@
 //   -> backward -> optimiser step at the schedule's learning rate -> EMA update
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <memory>
 #include <random>
@@ -25,6 +26,10 @@ namespace skinscan {
 
 // Learning rate at `step` of `total`: linear warm-up (one-cycle), then cosine to ~0.
 double lr_at(const TrainOptions& o, std::size_t step, std::size_t total);
+
+// log((n_c + 1) / (n + K)) of per-class training counts: the class prior that logit
+// adjustment trains with and model.json records (calibration.log_prior).
+std::array<double, kNumClasses> log_class_prior(const std::vector<int>& class_counts);
 
 // Parameters then buffers of a module, in registration order (what snapshots hold).
 std::vector<torch::Tensor> state_tensors(const torch::nn::Module& m);

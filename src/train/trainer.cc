@@ -308,10 +308,7 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
   record.train_class_counts.assign(kNumClasses, 0);
   for (int y : train.labels) ++record.train_class_counts[static_cast<std::size_t>(y)];
   const std::vector<int>& counts = record.train_class_counts;
-  for (std::size_t c = 0; c < kNumClasses; ++c) {
-    info.calibration.log_prior[c] =
-        std::log((counts[c] + 1.0) / (static_cast<double>(train.labels.size()) + kNumClasses));
-  }
+  info.calibration.log_prior = log_class_prior(counts);
   const std::size_t steps_per_epoch =
       (epoch_length(o, train.labels) + o.batch_size - 1) / o.batch_size;
   TrainingRun run(o, info.input, device, train, masks, counts,
@@ -328,7 +325,10 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
   for (int epoch = done + 1; epoch <= o.epochs; ++epoch) {
     EpochRecord r = train_epoch(run, epoch);
     ValScores v;
-    with_shipped_weights(run, [&] { v = evaluate(run.net, val, info, device); });
+    with_shipped_weights(run, [&] {
+      v = evaluate(run.net, val, info, device);
+      if (v.balanced_accuracy > run.best_bacc) run.best = snapshot(*run.net);
+    });
     r.val_loss = v.loss;
     r.val_accuracy = v.accuracy;
     r.val_balanced_accuracy = v.balanced_accuracy;
@@ -342,9 +342,6 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
     if (v.balanced_accuracy > run.best_bacc) {
       run.best_bacc = v.balanced_accuracy;
       run.best_epoch = epoch;
-      run.best = run.ema.shadow.empty() ? snapshot(*run.net) : run.ema.shadow;
-      if (!run.ema.shadow.empty())
-        for (auto& t : run.best) t = t.clone();
     }
     save_checkpoint(run, history, epoch, out_dir);
     if (o.stop_after > 0 && epoch >= o.stop_after && epoch < o.epochs) return std::nullopt;
