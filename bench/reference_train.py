@@ -16,7 +16,10 @@ the same architecture and, where torchvision has it, the same augmentation:
 Eager mode, augmentation in the training thread (as SkinScan), `--threads` intra-op threads.
 
   /usr/bin/python3 bench/reference_train.py --arch resnet-s [--recipe shipped] [--threads 2]
-      [--seconds 30]
+      [--seconds 30] [--precision bf16] [--size 128x96]
+
+--precision bf16 is PyTorch's own CPU autocast to bfloat16 with channels-last weights and
+inputs (what `skinscan train --precision bf16` does), for the like-for-like comparison.
 
 Prints JSON: arch, recipe, threads, ms per step (median), images per second.
 Requires Debian's python3-torch, python3-torchvision, python3-pil; never on the product path.
@@ -103,13 +106,30 @@ def shades_of_gray(x):
     return (x * gains[:, :, None, None]).clamp(max=255)
 
 
+def step_loss(net, head, x, y, mbatch, strong):
+    if strong:
+        s = F.relu(net.stem_bn(net.stem(x)))
+        f1 = net.stages[1](net.stages[0](s))
+        f = net.stages[3](net.stages[2](f1))
+        logits = net.fc(net.drop(f.mean((2, 3)))).float()
+        target = F.adaptive_avg_pool2d(torch.stack(mbatch).float() / 255, f1.shape[2:])
+        return F.cross_entropy(logits, y, label_smoothing=0.1) + \
+            0.5 * F.binary_cross_entropy_with_logits(head(f1).float(), target)
+    return F.cross_entropy(net(x).float(), y, label_smoothing=0.1)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--arch", default="resnet-s", choices=sorted(WIDTHS))
     ap.add_argument("--recipe", default="base", choices=["base", "shipped"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seconds", type=float, default=30)
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    ap.add_argument("--size", default="96x72", help="input WIDTHxHEIGHT")
     a = ap.parse_args()
+    global W, H
+    W, H = (int(v) for v in a.size.split("x"))
+    bf16 = a.precision == "bf16"
     torch.set_num_threads(a.threads)
     random.seed(1)
     torch.manual_seed(1)
@@ -119,6 +139,8 @@ def main():
     head = nn.Conv2d(WIDTHS[a.arch][1], 1, 1) if strong else None
     params = list(net.parameters()) + (list(head.parameters()) if head is not None else [])
     opt = torch.optim.AdamW(params, lr=1e-3)
+    if bf16:
+        net = net.to(memory_format=torch.channels_last)
     ema = copy.deepcopy(net) if strong else None
     y = torch.randint(0, 7, (BATCH,))
     net.train()
@@ -135,17 +157,11 @@ def main():
         if strong:
             x = shades_of_gray(x)
         x = (x / 255 - 0.5) / 0.25
+        if bf16:
+            x = x.contiguous(memory_format=torch.channels_last)
         opt.zero_grad()
-        if strong:
-            s = F.relu(net.stem_bn(net.stem(x)))
-            f1 = net.stages[1](net.stages[0](s))
-            f = net.stages[3](net.stages[2](f1))
-            logits = net.fc(net.drop(f.mean((2, 3))))
-            target = F.adaptive_avg_pool2d(torch.stack(mbatch).float() / 255, f1.shape[2:])
-            loss = F.cross_entropy(logits, y, label_smoothing=0.1) + \
-                0.5 * F.binary_cross_entropy_with_logits(head(f1), target)
-        else:
-            loss = F.cross_entropy(net(x), y, label_smoothing=0.1)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = step_loss(net, head, x, y, mbatch, strong)
         loss.backward()
         opt.step()
         if ema is not None:
@@ -157,7 +173,8 @@ def main():
                         pe.copy_(p)
         times.append(time.perf_counter() - t0)
     ms = statistics.median(times[2:]) * 1000  # first steps warm the allocator
-    print(json.dumps({"arch": a.arch, "recipe": a.recipe, "threads": a.threads, "steps": len(times),
+    print(json.dumps({"arch": a.arch, "recipe": a.recipe, "precision": a.precision,
+                      "size": a.size, "threads": a.threads, "steps": len(times),
                       "ms_per_step": round(ms, 1), "images_per_second": round(BATCH * 1000 / ms, 1)}))
 
 

@@ -4,6 +4,8 @@
 // items_per_second is training images per second. Recipes:
 //   base     default augmentation, cross-entropy only (the recipe before issue 13)
 //   shipped  Shades of Gray, acquisition-shift augmentation, EMA 0.998, lesion-mask head 0.5
+//   bf16     base with --precision bf16 (CPU autocast to bfloat16, channels-last)
+// at the architecture's input size or at 128x96 (the _128 rows).
 // The eager-PyTorch counterpart is bench/reference_train.py (same images, nets, recipes).
 //   build/train_bench [--benchmark_filter=resnet_s]   (SKINSCAN_SHARED_DATA overrides data path)
 #include <benchmark/benchmark.h>
@@ -27,11 +29,14 @@ Dataset shared_ham10000() {
   return open_dataset(root + "/ham10000");
 }
 
-void BM_TrainStep(benchmark::State& state, const std::string& arch, bool shipped) {
+void BM_TrainStep(benchmark::State& state, const std::string& arch, const std::string& recipe,
+                  int width = 0, int height = 0) {
   torch::set_num_threads(static_cast<int>(state.range(0)));
   TrainOptions o;
   o.arch = arch;
   o.balance = Balance::kNone;
+  const bool shipped = recipe == "shipped";
+  if (recipe == "bf16") o.precision = Precision::kBf16;
   if (shipped) {
     o.colour = ColourConstancy::kShadesOfGray;
     o.augment_options = AugmentOptions::strong();
@@ -39,6 +44,10 @@ void BM_TrainStep(benchmark::State& state, const std::string& arch, bool shipped
     o.mask_weight = 0.5;
   }
   InputSpec spec = arch_info(arch).input;
+  if (width > 0) {
+    spec.width = width;
+    spec.height = height;
+  }
   spec.colour = o.colour;
   const Dataset ds = shared_ham10000();
   std::vector<std::size_t> idx;
@@ -55,23 +64,49 @@ void BM_TrainStep(benchmark::State& state, const std::string& arch, bool shipped
   state.SetItemsProcessed(state.iterations() * static_cast<long>(kBatch));
 }
 
-BENCHMARK_CAPTURE(BM_TrainStep, seed_cnn, std::string("seed-cnn"), false)
+BENCHMARK_CAPTURE(BM_TrainStep, seed_cnn, std::string("seed-cnn"), std::string("base"))
     ->Arg(2)
     ->Unit(benchmark::kMillisecond)
     ->MinTime(3);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_s, std::string("resnet-s"), false)
+BENCHMARK_CAPTURE(BM_TrainStep, resnet_s, std::string("resnet-s"), std::string("base"))
     ->Arg(2)
     ->Unit(benchmark::kMillisecond)
     ->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_m, std::string("resnet-m"), false)
+BENCHMARK_CAPTURE(BM_TrainStep, resnet_m, std::string("resnet-m"), std::string("base"))
     ->Arg(2)
     ->Unit(benchmark::kMillisecond)
     ->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_s_shipped, std::string("resnet-s"), true)
+BENCHMARK_CAPTURE(BM_TrainStep, resnet_s_shipped, std::string("resnet-s"), std::string("shipped"))
     ->Arg(2)
     ->Unit(benchmark::kMillisecond)
     ->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_m_shipped, std::string("resnet-m"), true)
+BENCHMARK_CAPTURE(BM_TrainStep, resnet_m_shipped, std::string("resnet-m"), std::string("shipped"))
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(5);
+BENCHMARK_CAPTURE(BM_TrainStep, resnet_s_bf16, std::string("resnet-s"), std::string("bf16"))
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(5);
+BENCHMARK_CAPTURE(BM_TrainStep, resnet_m_bf16, std::string("resnet-m"), std::string("bf16"))
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(5);
+BENCHMARK_CAPTURE(BM_TrainStep, resnet_s_128, std::string("resnet-s"), std::string("base"), 128, 96)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(5);
+BENCHMARK_CAPTURE(BM_TrainStep, resnet_m_128, std::string("resnet-m"), std::string("base"), 128, 96)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(5);
+BENCHMARK_CAPTURE(BM_TrainStep, resnet_s_bf16_128, std::string("resnet-s"), std::string("bf16"),
+                  128, 96)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(5);
+BENCHMARK_CAPTURE(BM_TrainStep, resnet_m_bf16_128, std::string("resnet-m"), std::string("bf16"),
+                  128, 96)
     ->Arg(2)
     ->Unit(benchmark::kMillisecond)
     ->MinTime(5);

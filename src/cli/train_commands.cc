@@ -119,6 +119,11 @@ void add_train_command(CLI::App& app) {
       ->transform(one_of(std::map<std::string, Schedule>{{"onecycle", Schedule::kOneCycle},
                                                          {"cosine", Schedule::kCosine}}))
       ->default_str("onecycle");
+  cmd->add_option("--precision", o->t.precision,
+                  "Training arithmetic: fp32, or bf16 (CPU autocast, channels-last)")
+      ->transform(one_of(
+          std::map<std::string, Precision>{{"fp32", Precision::kFp32}, {"bf16", Precision::kBf16}}))
+      ->default_str("fp32");
   cmd->add_option("--label-smoothing", o->t.label_smoothing)->capture_default_str();
   cmd->add_option("--balance", o->t.balance, "none, oversample, weighted, logit-adjust")
       ->transform(one_of(std::map<std::string, Balance>{{"none", Balance::kNone},

@@ -20,6 +20,8 @@ const char* optimizer_name(Optimizer o) { return o == Optimizer::kSgd ? "sgd" : 
 
 const char* schedule_name(Schedule s) { return s == Schedule::kCosine ? "cosine" : "onecycle"; }
 
+const char* precision_name(Precision p) { return p == Precision::kBf16 ? "bf16" : "fp32"; }
+
 nlohmann::ordered_json train_options_json(const TrainOptions& o) {
   const AugmentOptions& a = o.augment_options;
   return {{"arch", o.arch},
@@ -33,6 +35,7 @@ nlohmann::ordered_json train_options_json(const TrainOptions& o) {
           {"weight_decay", o.weight_decay},
           {"optimizer", optimizer_name(o.optimizer)},
           {"schedule", schedule_name(o.schedule)},
+          {"precision", precision_name(o.precision)},
           {"label_smoothing", o.label_smoothing},
           {"balance", balance_name(o.balance)},
           {"logit_tau", o.logit_tau},

@@ -15,10 +15,16 @@ namespace skinscan {
 enum class Balance { kNone, kOversample, kWeighted, kLogitAdjust };
 enum class Optimizer { kAdamW, kSgd };
 enum class Schedule { kOneCycle, kCosine };
+// Arithmetic of the training steps. kBf16: forward in bfloat16 under LibTorch's CPU autocast
+// (convolutions and the linear head; weights, optimiser state and the loss stay float32)
+// with channels-last activations and weights, which oneDNN runs on AVX-512-BF16 / AMX
+// units. Evaluation, calibration and the saved model are float32 either way.
+enum class Precision { kFp32, kBf16 };
 
 const char* balance_name(Balance b);      // "none", "oversample", "weighted", "logit-adjust"
 const char* optimizer_name(Optimizer o);  // "adamw", "sgd"
 const char* schedule_name(Schedule s);    // "onecycle", "cosine"
+const char* precision_name(Precision p);  // "fp32", "bf16"
 
 struct TrainOptions {
   std::string arch = "resnet-s";
@@ -32,6 +38,7 @@ struct TrainOptions {
   double weight_decay = 0.05;  // decoupled (AdamW); use ~5e-4 with sgd
   Optimizer optimizer = Optimizer::kAdamW;
   Schedule schedule = Schedule::kOneCycle;  // warm-up then cosine | cosine
+  Precision precision = Precision::kFp32;
   double label_smoothing = 0.1;
   Balance balance = Balance::kLogitAdjust;
   double logit_tau = 1.0;        // strength of the logit adjustment in the training loss

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include <ATen/autocast_mode.h>
 #include <opencv2/imgproc.hpp>
 
 #include "data/error.h"
@@ -36,6 +37,33 @@ torch::Tensor mask_targets(const std::vector<cv::Mat>& masks, int w, int h) {
   return t;
 }
 
+// LibTorch's CPU autocast to bfloat16 for one forward pass (nesting-aware, restores the
+// previous state, drops the cast-weight cache on leaving the outermost region).
+class CpuAutocast {
+ public:
+  explicit CpuAutocast(bool on) : on_(on) {
+    if (!on_) return;
+    was_enabled_ = at::autocast::is_cpu_enabled();
+    was_dtype_ = at::autocast::get_autocast_cpu_dtype();
+    at::autocast::set_cpu_enabled(true);
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::increment_nesting();
+  }
+  ~CpuAutocast() {
+    if (!on_) return;
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    at::autocast::set_cpu_enabled(was_enabled_);
+    at::autocast::set_autocast_cpu_dtype(was_dtype_);
+  }
+  CpuAutocast(const CpuAutocast&) = delete;
+  CpuAutocast& operator=(const CpuAutocast&) = delete;
+
+ private:
+  bool on_;
+  bool was_enabled_ = false;
+  at::ScalarType was_dtype_ = at::kBFloat16;
+};
+
 }  // namespace
 
 double lr_at(const TrainOptions& o, std::size_t step, std::size_t total) {
@@ -63,8 +91,15 @@ std::vector<torch::Tensor> state_tensors(const torch::nn::Module& m) {
 
 std::vector<torch::Tensor> snapshot(const torch::nn::Module& m) {
   std::vector<torch::Tensor> s;
-  for (const auto& t : state_tensors(m)) s.push_back(t.detach().clone());
+  for (const auto& t : state_tensors(m))
+    s.push_back(t.detach().clone(at::MemoryFormat::Contiguous));
   return s;
+}
+
+void set_memory_format(torch::nn::Module& m, at::MemoryFormat format) {
+  torch::NoGradGuard guard;
+  for (auto& t : state_tensors(m))
+    if (t.dim() == 4) t.set_data(t.contiguous(format));
 }
 
 void restore(const torch::nn::Module& m, const std::vector<torch::Tensor>& s) {
@@ -140,6 +175,7 @@ TrainingRun::TrainingRun(const TrainOptions& options, const InputSpec& spec, tor
   class_weights = torch::tensor(weights).to(device);
   net = make_net(o.arch, input, o.backbone);
   net->to(device);
+  if (o.precision == Precision::kBf16) set_memory_format(*net, at::MemoryFormat::ChannelsLast);
   std::vector<torch::Tensor> params = net->parameters();
   if (o.mask_weight > 0) {
     torch::NoGradGuard guard;
@@ -148,6 +184,8 @@ TrainingRun::TrainingRun(const TrainOptions& options, const InputSpec& spec, tor
     const long channels = forward_for_explanation(*net, probe).first.size(1);
     mask_head = torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, 1, 1));
     mask_head->to(device);
+    if (o.precision == Precision::kBf16)
+      set_memory_format(*mask_head, at::MemoryFormat::ChannelsLast);
     for (const auto& p : mask_head->parameters()) params.push_back(p);
   }
   if (o.optimizer == Optimizer::kAdamW) {
@@ -175,20 +213,26 @@ StepResult train_step(TrainingRun& run, const std::vector<std::size_t>& indices)
     if (with_masks) masks.push_back(mask);
     ys.push_back(run.train.labels[i]);
   }
-  const torch::Tensor x = to_tensor(imgs, run.input).to(run.device);
+  const bool bf16 = o.precision == Precision::kBf16;
+  torch::Tensor x = to_tensor(imgs, run.input).to(run.device);
+  if (bf16) x = x.contiguous(at::MemoryFormat::ChannelsLast);
   const torch::Tensor y = torch::tensor(ys).to(run.device);
   set_lr(run, lr_at(o, run.step, run.total_steps));
   run.opt->zero_grad();
   torch::Tensor logits, mask_loss;
-  if (with_masks) {
-    auto [map, l] = forward_for_explanation(*run.net, x);
-    logits = l;
-    const torch::Tensor target =
-        mask_targets(masks, static_cast<int>(map.size(3)), static_cast<int>(map.size(2)))
-            .to(run.device);
-    mask_loss = torch::binary_cross_entropy_with_logits(run.mask_head(map), target);
-  } else {
-    logits = run.net->forward(x);
+  {
+    CpuAutocast autocast(bf16);  // the loss below is float32 either way
+    if (with_masks) {
+      auto [map, l] = forward_for_explanation(*run.net, x);
+      logits = l.to(torch::kFloat32);
+      const torch::Tensor target =
+          mask_targets(masks, static_cast<int>(map.size(3)), static_cast<int>(map.size(2)))
+              .to(run.device);
+      mask_loss =
+          torch::binary_cross_entropy_with_logits(run.mask_head(map).to(torch::kFloat32), target);
+    } else {
+      logits = run.net->forward(x).to(torch::kFloat32);
+    }
   }
   const torch::Tensor train_logits =
       o.balance == Balance::kLogitAdjust ? logits + o.logit_tau * run.log_prior : logits;

@@ -33,9 +33,14 @@ std::array<double, kNumClasses> log_class_prior(const std::vector<int>& class_co
 
 // Parameters then buffers of a module, in registration order (what snapshots hold).
 std::vector<torch::Tensor> state_tensors(const torch::nn::Module& m);
+// Detached copies in the standard (NCHW-contiguous) layout, whatever the module's layout.
 std::vector<torch::Tensor> snapshot(const torch::nn::Module& m);
 // Throws skinscan::Error if `s` does not fit the module.
 void restore(const torch::nn::Module& m, const std::vector<torch::Tensor>& s);
+
+// Re-lays out every 4-D parameter and buffer of `m` in `format` (values unchanged): a
+// kBf16 run trains channels-last and hands the network back contiguous.
+void set_memory_format(torch::nn::Module& m, at::MemoryFormat format);
 
 // Exponential moving average of a network's parameters and buffers (integer buffers,
 // such as BatchNorm's batch counters, are copied). Warm-up: the decay starts low so the

@@ -346,6 +346,8 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
     save_checkpoint(run, history, epoch, out_dir);
     if (o.stop_after > 0 && epoch >= o.stop_after && epoch < o.epochs) return std::nullopt;
   }
+  // The saved network is float32 in the standard layout whatever the training precision.
+  if (o.precision == Precision::kBf16) set_memory_format(*run.net, at::MemoryFormat::Contiguous);
   restore(*run.net, run.best);
   run.net->eval();
   run.net->to(torch::kCPU);

@@ -36,6 +36,9 @@ TEST(TrainCli, UnknownOptionNamesAreRefusedWithTheChoices) {
   r = run("train --data " + data + " --out " + out + " --colour-constancy retinex");
   EXPECT_NE(r.status, 0);
   EXPECT_THAT(r.output, HasSubstr("not one of none, shades-of-gray"));
+  r = run("train --data " + data + " --out " + out + " --precision fp64");
+  EXPECT_NE(r.status, 0);
+  EXPECT_THAT(r.output, HasSubstr("'fp64' is not one of bf16, fp32"));
   EXPECT_FALSE(fs::exists(out));
 }
 

@@ -542,11 +542,10 @@ TEST(WebServer, AuthWithTokenAndLoginCookie) {
   EXPECT_EQ(c.Get("/readyz")->status, 200);
   EXPECT_EQ(c.Get("/login")->status, 200);
   EXPECT_EQ(c.Get("/static/app.css")->status, 200);
-  EXPECT_EQ(json_of(c.Get("/api/v1/session")),
-            json({{"auth_required", true},
-                  {"authenticated", false},
-                  {"default_region", "US"},
-                  {"min_photo", {{"width", 96}, {"height", 72}}}}));
+  EXPECT_EQ(json_of(c.Get("/api/v1/session")), json({{"auth_required", true},
+                                                     {"authenticated", false},
+                                                     {"default_region", "US"},
+                                                     {"min_photo", shipped_min_photo()}}));
   // Everything else needs the token.
   expect_error(c.Get("/api/v1/screenings"), 401, "unauthorized", "");
   expect_error(c.Get("/metrics"), 401, "unauthorized", "");
@@ -594,11 +593,10 @@ TEST(WebServer, NoAuthWhenNoToken) {
   TempDir dir("web-noauth");
   TestServer s(dir.path());
   auto c = s.client();
-  EXPECT_EQ(json_of(c.Get("/api/v1/session")),
-            json({{"auth_required", false},
-                  {"authenticated", false},
-                  {"default_region", "US"},
-                  {"min_photo", {{"width", 96}, {"height", 72}}}}));
+  EXPECT_EQ(json_of(c.Get("/api/v1/session")), json({{"auth_required", false},
+                                                     {"authenticated", false},
+                                                     {"default_region", "US"},
+                                                     {"min_photo", shipped_min_photo()}}));
   EXPECT_EQ(c.Get("/api/v1/screenings")->status, 200);
   EXPECT_EQ(c.Get("/history")->status, 200);
 }

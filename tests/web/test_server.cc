@@ -18,6 +18,13 @@ std::shared_ptr<const Screener> shared_screener() {
   return s;
 }
 
+nlohmann::json shipped_min_photo() {
+  std::ifstream in(skinscan::testing::source_dir() / "models" / "default" / "model.json");
+  const auto pre = nlohmann::json::parse(in).at("preprocessing");
+  const int w = pre.at("width").get<int>(), h = pre.at("height").get<int>();
+  return {{"width", std::max(w, h)}, {"height", std::min(w, h)}};
+}
+
 std::string read_bytes(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + p.string());

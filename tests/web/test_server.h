@@ -23,6 +23,9 @@ std::shared_ptr<const Screener> shared_screener();
 std::string read_bytes(const std::filesystem::path& p);
 std::filesystem::path sample_jpeg(int i = 0);  // full-size samples, sorted
 std::filesystem::path chart_jpeg();            // a not-a-lesion chart image
+// The smallest photo models/default screens, read from its model.json (not from the
+// server): {"width": longer input side, "height": shorter}.
+nlohmann::json shipped_min_photo();
 
 class TestServer {
  public:
