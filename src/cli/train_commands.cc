@@ -124,6 +124,11 @@ void add_train_command(CLI::App& app) {
       ->transform(one_of(
           std::map<std::string, Precision>{{"fp32", Precision::kFp32}, {"bf16", Precision::kBf16}}))
       ->default_str("fp32");
+  cmd->add_option("--epoch-rule", o->t.epoch_rule,
+                  "Weights kept: best-balanced (highest validation balanced accuracy) or last")
+      ->transform(one_of(std::map<std::string, EpochRule>{
+          {"best-balanced", EpochRule::kBestBalanced}, {"last", EpochRule::kLast}}))
+      ->default_str("best-balanced");
   cmd->add_option("--label-smoothing", o->t.label_smoothing)->capture_default_str();
   cmd->add_option("--balance", o->t.balance, "none, oversample, weighted, logit-adjust")
       ->transform(one_of(std::map<std::string, Balance>{{"none", Balance::kNone},

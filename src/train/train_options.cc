@@ -22,6 +22,10 @@ const char* schedule_name(Schedule s) { return s == Schedule::kCosine ? "cosine"
 
 const char* precision_name(Precision p) { return p == Precision::kBf16 ? "bf16" : "fp32"; }
 
+const char* epoch_rule_name(EpochRule r) {
+  return r == EpochRule::kLast ? "last" : "best-balanced";
+}
+
 nlohmann::ordered_json train_options_json(const TrainOptions& o) {
   const AugmentOptions& a = o.augment_options;
   return {{"arch", o.arch},
@@ -36,6 +40,7 @@ nlohmann::ordered_json train_options_json(const TrainOptions& o) {
           {"optimizer", optimizer_name(o.optimizer)},
           {"schedule", schedule_name(o.schedule)},
           {"precision", precision_name(o.precision)},
+          {"epoch_rule", epoch_rule_name(o.epoch_rule)},
           {"label_smoothing", o.label_smoothing},
           {"balance", balance_name(o.balance)},
           {"logit_tau", o.logit_tau},

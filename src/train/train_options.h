@@ -20,11 +20,15 @@ enum class Schedule { kOneCycle, kCosine };
 // with channels-last activations and weights, which oneDNN runs on AVX-512-BF16 / AMX
 // units. Evaluation, calibration and the saved model are float32 either way.
 enum class Precision { kFp32, kBf16 };
+// Which epoch's weights the run keeps: the one with the highest raw validation balanced
+// accuracy, or the last one (no choice on validation at all).
+enum class EpochRule { kBestBalanced, kLast };
 
-const char* balance_name(Balance b);      // "none", "oversample", "weighted", "logit-adjust"
-const char* optimizer_name(Optimizer o);  // "adamw", "sgd"
-const char* schedule_name(Schedule s);    // "onecycle", "cosine"
-const char* precision_name(Precision p);  // "fp32", "bf16"
+const char* balance_name(Balance b);       // "none", "oversample", "weighted", "logit-adjust"
+const char* optimizer_name(Optimizer o);   // "adamw", "sgd"
+const char* schedule_name(Schedule s);     // "onecycle", "cosine"
+const char* precision_name(Precision p);   // "fp32", "bf16"
+const char* epoch_rule_name(EpochRule r);  // "best-balanced", "last"
 
 struct TrainOptions {
   std::string arch = "resnet-s";
@@ -39,6 +43,7 @@ struct TrainOptions {
   Optimizer optimizer = Optimizer::kAdamW;
   Schedule schedule = Schedule::kOneCycle;  // warm-up then cosine | cosine
   Precision precision = Precision::kFp32;
+  EpochRule epoch_rule = EpochRule::kBestBalanced;
   double label_smoothing = 0.1;
   Balance balance = Balance::kLogitAdjust;
   double logit_tau = 1.0;        // strength of the logit adjustment in the training loss

@@ -322,12 +322,16 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
   // model reproducible bit for bit. (A resumed run restores the generator instead.)
   if (done == 0) epoch_order(run);
   record.resumed_at_epoch = done;
+  // The epoch rule: does this epoch's network replace the kept one?
+  const auto keep = [&](const ValScores& v) {
+    return o.epoch_rule == EpochRule::kLast || v.balanced_accuracy > run.best_bacc;
+  };
   for (int epoch = done + 1; epoch <= o.epochs; ++epoch) {
     EpochRecord r = train_epoch(run, epoch);
     ValScores v;
     with_shipped_weights(run, [&] {
       v = evaluate(run.net, val, info, device);
-      if (v.balanced_accuracy > run.best_bacc) run.best = snapshot(*run.net);
+      if (keep(v)) run.best = snapshot(*run.net);
     });
     r.val_loss = v.loss;
     r.val_accuracy = v.accuracy;
@@ -339,7 +343,7 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
                  epoch, r.train_loss, r.train_accuracy,
                  run.mask_head ? (" mask " + std::to_string(r.mask_loss).substr(0, 5)).c_str() : "",
                  r.val_loss, r.val_accuracy, r.val_balanced_accuracy, r.images_per_second);
-    if (v.balanced_accuracy > run.best_bacc) {
+    if (keep(v)) {
       run.best_bacc = v.balanced_accuracy;
       run.best_epoch = epoch;
     }

@@ -173,5 +173,60 @@ TEST(Training, ResumedRunEqualsUninterruptedRun) {
   torch::set_num_threads(threads_before);
 }
 
+// The epoch rule: best-balanced keeps the epoch with the highest validation balanced
+// accuracy in the run's own history (the first, on ties); last keeps every epoch's network
+// as it is (the kept snapshot in the checkpoint equals the live network) and ships the final.
+TEST(Training, EpochRuleChoosesTheKeptEpoch) {
+  const Dataset full = open_dataset(testing::ham10000_dir().string());
+  Dataset ds;
+  ds.source = full.source;
+  for (std::size_t i = 0; i < 2800; i += 9) ds.samples.push_back(full.samples[i]);
+  const Split split = make_split(ds);
+  TrainOptions o;
+  o.arch = "resnet-s";
+  o.input_width = 64;
+  o.input_height = 48;
+  o.epochs = 4;
+  o.batch_size = 32;
+  o.balance = Balance::kOversample;
+  o.threads = 1;
+  o.progress = false;
+  const int threads_before = torch::get_num_threads();
+  testing::TempDir dir("epoch-rule");
+
+  const fs::path best_dir = dir / "best-balanced";
+  const Classifier best = *train_model(ds, split, o, best_dir.string());
+  std::ifstream hf(best_dir / "history.json");
+  const auto history = nlohmann::json::parse(hf);
+  ASSERT_EQ(history.size(), 4u);
+  double top = -1;
+  int expected = 0;
+  for (const auto& e : history) {
+    if (e["val_balanced_accuracy"].get<double>() > top) {
+      top = e["val_balanced_accuracy"].get<double>();
+      expected = e["epoch"].get<int>();
+    }
+  }
+  EXPECT_EQ(best.info().extra["training"]["best_epoch"].get<int>(), expected);
+  EXPECT_EQ(best.info().extra["training"]["epoch_rule"], "best-balanced");
+
+  o.epoch_rule = EpochRule::kLast;
+  const fs::path last_dir = dir / "last";
+  TrainOptions first = o;
+  first.stop_after = 2;
+  EXPECT_FALSE(train_model(ds, split, first, last_dir.string()).has_value());
+  std::vector<torch::Tensor> kept, live;
+  torch::load(kept, (last_dir / "checkpoint" / "best.pt").string());
+  torch::load(live, (last_dir / "checkpoint" / "net.pt").string());
+  ASSERT_EQ(kept.size(), live.size());
+  for (std::size_t k = 0; k < kept.size(); ++k) EXPECT_TRUE(torch::equal(kept[k], live[k])) << k;
+  TrainOptions again = o;
+  again.resume = true;
+  const Classifier last = *train_model(ds, split, again, last_dir.string());
+  EXPECT_EQ(last.info().extra["training"]["best_epoch"].get<int>(), 4);
+  EXPECT_EQ(last.info().extra["training"]["epoch_rule"], "last");
+  torch::set_num_threads(threads_before);
+}
+
 }  // namespace
 }  // namespace skinscan

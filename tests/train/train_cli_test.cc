@@ -39,6 +39,9 @@ TEST(TrainCli, UnknownOptionNamesAreRefusedWithTheChoices) {
   r = run("train --data " + data + " --out " + out + " --precision fp64");
   EXPECT_NE(r.status, 0);
   EXPECT_THAT(r.output, HasSubstr("'fp64' is not one of bf16, fp32"));
+  r = run("train --data " + data + " --out " + out + " --epoch-rule first");
+  EXPECT_NE(r.status, 0);
+  EXPECT_THAT(r.output, HasSubstr("'first' is not one of best-balanced, last"));
   EXPECT_FALSE(fs::exists(out));
 }
 
