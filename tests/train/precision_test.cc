@@ -9,6 +9,7 @@
 
 #include "model/classifier_torch.h"
 #include "support/paths.h"
+#include "train/small_dataset.h"
 #include "train/train_step.h"
 #include "train/trainer.h"
 
@@ -72,10 +73,7 @@ TEST(Bf16, OneStepComputesInBfloat16CloseToFloat32) {
 
 TEST(Bf16, ShortRunSavesAStandardFloat32ModelAndResumesBitForBit) {
   const int threads_before = torch::get_num_threads();
-  const Dataset full = open_dataset(testing::ham10000_dir().string());
-  Dataset ds;
-  ds.source = full.source;
-  for (std::size_t i = 0; i < 2800; i += 9) ds.samples.push_back(full.samples[i]);
+  const Dataset ds = testing::ham10000_sample(9);
   const Split split = make_split(ds);
   TrainOptions o;
   o.arch = "resnet-s";

@@ -11,6 +11,7 @@
 #include "support/paths.h"
 #include "train/augment.h"
 #include "train/masks.h"
+#include "train/small_dataset.h"
 #include "train/trainer.h"
 
 namespace skinscan {
@@ -119,10 +120,7 @@ TEST(Masks, LoadAtModelSizeAndCoverTheLesion) {
 // EMA, mask supervision): stopped after epoch 1 and resumed, it writes exactly the weights
 // of the uninterrupted run; resuming with other options is refused.
 TEST(Training, ResumedRunEqualsUninterruptedRun) {
-  const Dataset full = open_dataset(testing::ham10000_dir().string());
-  Dataset ds;
-  ds.source = full.source;
-  for (std::size_t i = 0; i < 2800; i += 9) ds.samples.push_back(full.samples[i]);
+  const Dataset ds = testing::ham10000_sample(9);
   const Split split = make_split(ds);
   TrainOptions o;
   o.arch = "resnet-s";
@@ -177,10 +175,7 @@ TEST(Training, ResumedRunEqualsUninterruptedRun) {
 // accuracy in the run's own history (the first, on ties); last keeps every epoch's network
 // as it is (the kept snapshot in the checkpoint equals the live network) and ships the final.
 TEST(Training, EpochRuleChoosesTheKeptEpoch) {
-  const Dataset full = open_dataset(testing::ham10000_dir().string());
-  Dataset ds;
-  ds.source = full.source;
-  for (std::size_t i = 0; i < 2800; i += 9) ds.samples.push_back(full.samples[i]);
+  const Dataset ds = testing::ham10000_sample(9);
   const Split split = make_split(ds);
   TrainOptions o;
   o.arch = "resnet-s";

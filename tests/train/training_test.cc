@@ -9,16 +9,14 @@
 
 #include "model/classifier_torch.h"
 #include "support/paths.h"
+#include "train/small_dataset.h"
 
 namespace skinscan {
 namespace {
 
 TEST(Training, ShortRunLossFallsAndModelReloadsIdentically) {
   // Every 7th image of the first 2800 -> 400 images spanning several classes.
-  Dataset full = open_dataset(testing::ham10000_dir().string());
-  Dataset ds;
-  ds.source = full.source;
-  for (std::size_t i = 0; i < 2800; i += 7) ds.samples.push_back(full.samples[i]);
+  const Dataset ds = testing::ham10000_sample(7);
   const Split split = make_split(ds);
   TrainOptions o;
   o.arch = "resnet-s";
