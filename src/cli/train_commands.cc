@@ -151,6 +151,21 @@ void add_train_command(CLI::App& app) {
                   "Weight of the auxiliary lesion-mask loss (0 = off; needs DATA/masks/)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
+  CLI::Option* teacher =
+      cmd->add_option("--teacher", o->t.teacher,
+                      "Distil from this model directory (a net or an ensemble trained on the "
+                      "same split, same input)")
+          ->check(CLI::ExistingDirectory);
+  cmd->add_option("--distill-weight", o->t.distill_weight,
+                  "Share of the distillation loss in the classification loss")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0))
+      ->needs(teacher);
+  cmd->add_option("--distill-temperature", o->t.distill_temperature,
+                  "Softening temperature of the distillation targets")
+      ->capture_default_str()
+      ->check(CLI::Range(0.05, 100.0))
+      ->needs(teacher);
   cmd->add_flag("--resume", o->t.resume, "Continue from OUT/checkpoint (same options)");
   cmd->add_option("--stop-after", o->t.stop_after,
                   "Stop after this epoch, checkpoint kept, no model written (then --resume)")

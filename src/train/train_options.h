@@ -53,7 +53,15 @@ struct TrainOptions {
   double ema_decay = 0.0;    // exponential moving average of the weights (0 = off); the
                              // EMA copy is what validation scores and what ships
   double mask_weight = 0.0;  // auxiliary lesion-mask loss weight (0 = off; needs masks/)
-  int threads = 0;           // torch intra-op threads; 0 = all cores
+  // Knowledge distillation (off while `teacher` is empty). `teacher` is a model directory
+  // (one net or an ensemble) trained on the SAME dataset and split, with the same input, so
+  // the validation rows stay unseen. The classification loss becomes
+  //   (1 - w) * recipe loss + w * T^2 * KL(softmax(log p_teacher / T) || softmax(logits / T))
+  // where p_teacher is the teacher's calibrated probabilities of the same augmented batch.
+  std::string teacher;
+  double distill_weight = 0.5;       // w in [0, 1]
+  double distill_temperature = 1.0;  // T > 0
+  int threads = 0;                   // torch intra-op threads; 0 = all cores
   std::uint64_t seed = 1;
   std::size_t limit = 0;  // use at most this many train images (0 = all; for tests)
   bool progress = true;

@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "data/error.h"
+#include "model/classifier_torch.h"
 #include "model/explain.h"
 
 namespace skinscan {
@@ -219,9 +220,13 @@ StepResult train_step(TrainingRun& run, const std::vector<std::size_t>& indices)
   const torch::Tensor y = torch::tensor(ys).to(run.device);
   set_lr(run, lr_at(o, run.step, run.total_steps));
   run.opt->zero_grad();
-  torch::Tensor logits, mask_loss;
+  torch::Tensor logits, mask_loss, teacher_p;
   {
     CpuAutocast autocast(bf16);  // the loss below is float32 either way
+    if (run.teacher) {
+      torch::NoGradGuard no_grad;
+      teacher_p = calibrate(run.teacher->forward(x).to(torch::kFloat32), run.teacher_calibration);
+    }
     if (with_masks) {
       auto [map, l] = forward_for_explanation(*run.net, x);
       logits = l.to(torch::kFloat32);
@@ -241,6 +246,17 @@ StepResult train_step(TrainingRun& run, const std::vector<std::size_t>& indices)
   torch::Tensor loss = torch::nn::functional::cross_entropy(train_logits, y, ce);
   StepResult r;
   r.loss = loss.item<double>();
+  if (teacher_p.defined()) {
+    const double t = o.distill_temperature;
+    const torch::Tensor target = torch::softmax(teacher_p.clamp_min(1e-12).log() / t, 1);
+    const torch::Tensor kl =
+        (target * (target.clamp_min(1e-12).log() - torch::log_softmax(logits / t, 1)))
+            .sum(1)
+            .mean() *
+        (t * t);
+    r.distill_loss = kl.item<double>();
+    loss = (1 - o.distill_weight) * loss + o.distill_weight * kl;
+  }
   if (mask_loss.defined()) {
     r.mask_loss = mask_loss.item<double>();
     loss = loss + o.mask_weight * mask_loss;

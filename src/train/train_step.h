@@ -5,7 +5,8 @@
 //
 //   batch indices -> augment (image and its lesion mask, same geometry) -> to_tensor
 //   (THE preprocessing, incl. colour constancy) -> forward -> cross-entropy (+ logit
-//   adjustment / class weights) [+ mask_weight * BCE(mask head(stage map), mask)]
+//   adjustment / class weights) [mixed with the distillation loss against a teacher's
+//   calibrated probabilities] [+ mask_weight * BCE(mask head(stage map), mask)]
 //   -> backward -> optimiser step at the schedule's learning rate -> EMA update
 #pragma once
 
@@ -72,6 +73,10 @@ struct TrainingRun {
   torch::nn::Conv2d mask_head{nullptr};
   std::unique_ptr<torch::optim::Optimizer> opt;
   Ema ema;
+  // Distillation teacher (null = none; attached by the trainer): eval mode, same input as
+  // the network, never trained; its calibration turns its outputs into the soft targets.
+  Net teacher;
+  Calibration teacher_calibration;
   std::mt19937 rng;
   std::size_t step = 0, total_steps = 0;
   // Best-so-far bookkeeping of the epoch loop (checkpointed with the rest).
@@ -86,8 +91,9 @@ std::vector<std::size_t> epoch_order(TrainingRun& run);
 std::size_t epoch_length(const TrainOptions& o, const std::vector<int>& labels);
 
 struct StepResult {
-  double loss = 0;       // classification loss (mean over the batch)
-  double mask_loss = 0;  // 0 without a mask head
+  double loss = 0;          // classification loss (mean over the batch)
+  double mask_loss = 0;     // 0 without a mask head
+  double distill_loss = 0;  // T^2 * KL(teacher || network), 0 without a teacher
   std::size_t correct = 0;
 };
 

@@ -261,6 +261,52 @@ void check_options(const TrainOptions& o) {
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
                           "mask supervision needs a residual net (resnet-s, resnet-m)");
   }
+  if (!o.teacher.empty() && !(o.distill_weight >= 0 && o.distill_weight <= 1)) {
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "distillation weight must be in [0, 1]");
+  }
+  if (!o.teacher.empty() && !(o.distill_temperature > 0)) {
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "distillation temperature must be > 0");
+  }
+}
+
+// The distillation teacher of `o` (none without one). Refused unless it was trained on this
+// dataset and split (so it never saw the validation rows the student is judged and
+// calibrated on) and takes exactly the student's input (the same tensor feeds both).
+std::optional<Classifier> load_teacher(const TrainOptions& o, const Dataset& ds, const Split& split,
+                                       const InputSpec& input) {
+  if (o.teacher.empty()) return std::nullopt;
+  Classifier teacher = Classifier::load(o.teacher);
+  const ModelInfo& ti = teacher.info();
+  const auto data = ti.extra.value("data", nlohmann::ordered_json::object());
+  if (data.value("dataset_fingerprint", "") != ds.fingerprint() ||
+      data.value("split_fingerprint", "") != split.fingerprint()) {
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "teacher " + o.teacher + " was trained on dataset " +
+                              data.value("dataset_fingerprint", "?") + " / split " +
+                              data.value("split_fingerprint", "?") + ", not on this dataset " +
+                              ds.fingerprint() + " / split " + split.fingerprint() +
+                              " (its soft targets could carry the validation rows)");
+  }
+  if (!(ti.input == input)) {
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "teacher " + o.teacher + " takes " + std::to_string(ti.input.width) +
+                              "x" + std::to_string(ti.input.height) +
+                              " input with its own preprocessing; the student takes " +
+                              std::to_string(input.width) + "x" + std::to_string(input.height) +
+                              ": they must be the same");
+  }
+  return teacher;
+}
+
+void attach_teacher(TrainingRun& run, const Classifier& teacher) {
+  run.teacher = teacher.net();
+  run.teacher_calibration = teacher.info().calibration;
+  run.teacher->eval();
+  run.teacher->to(run.device);
+  if (run.o.precision == Precision::kBf16)
+    set_memory_format(*run.teacher, at::MemoryFormat::ChannelsLast);
 }
 
 }  // namespace
@@ -283,6 +329,8 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
   info.input.colour = o.colour;
   info.name = "skinscan-" + o.arch;
   info.version = o.version.empty() ? utc_date() + "-" + o.arch : o.version;
+
+  const std::optional<Classifier> teacher = load_teacher(o, ds, split, info.input);
 
   std::vector<std::size_t> train_idx = split.indices(Part::kTrain);
   const std::vector<std::size_t> val_idx = split.indices(Part::kVal);
@@ -313,6 +361,7 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
       (epoch_length(o, train.labels) + o.batch_size - 1) / o.batch_size;
   TrainingRun run(o, info.input, device, train, masks, counts,
                   steps_per_epoch * static_cast<std::size_t>(o.epochs));
+  if (teacher) attach_teacher(run, *teacher);
   std::vector<EpochRecord> history;
 
   fs::create_directories(out_dir);
@@ -322,16 +371,14 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
   // model reproducible bit for bit. (A resumed run restores the generator instead.)
   if (done == 0) epoch_order(run);
   record.resumed_at_epoch = done;
-  // The epoch rule: does this epoch's network replace the kept one?
-  const auto keep = [&](const ValScores& v) {
-    return o.epoch_rule == EpochRule::kLast || v.balanced_accuracy > run.best_bacc;
-  };
   for (int epoch = done + 1; epoch <= o.epochs; ++epoch) {
     EpochRecord r = train_epoch(run, epoch);
     ValScores v;
+    bool kept = false;  // the epoch rule: does this epoch's network replace the kept one?
     with_shipped_weights(run, [&] {
       v = evaluate(run.net, val, info, device);
-      if (keep(v)) run.best = snapshot(*run.net);
+      kept = o.epoch_rule == EpochRule::kLast || v.balanced_accuracy > run.best_bacc;
+      if (kept) run.best = snapshot(*run.net);
     });
     r.val_loss = v.loss;
     r.val_accuracy = v.accuracy;
@@ -343,7 +390,7 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
                  epoch, r.train_loss, r.train_accuracy,
                  run.mask_head ? (" mask " + std::to_string(r.mask_loss).substr(0, 5)).c_str() : "",
                  r.val_loss, r.val_accuracy, r.val_balanced_accuracy, r.images_per_second);
-    if (keep(v)) {
+    if (kept) {
       run.best_bacc = v.balanced_accuracy;
       run.best_epoch = epoch;
     }
@@ -372,6 +419,10 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
   record.val_images = val.labels.size();
   record.test_images = test.labels.size();
   info.extra["training"] = training_json(record);
+  if (teacher) {
+    info.extra["training"]["distill"]["teacher_arch"] = teacher->info().arch;
+    info.extra["training"]["distill"]["teacher_version"] = teacher->info().version;
+  }
   info.extra["data"] = data_json(record);
   info.extra["metrics"] = fin.metrics;
   save_model(out_dir, info, run.net);

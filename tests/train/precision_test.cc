@@ -22,13 +22,10 @@ TEST(Bf16, OneStepComputesInBfloat16CloseToFloat32) {
   const int threads_before = torch::get_num_threads();
   torch::set_num_threads(1);
   const Dataset ds = open_dataset(testing::ham10000_dir().string());
-  std::vector<std::size_t> idx;
-  for (std::size_t i = 0; i < 32; ++i) idx.push_back(i * 97);
   const InputSpec spec = arch_info("resnet-s").input;
-  LabelledImages train{load_model_inputs(ds, idx, spec, false), {}};
-  for (std::size_t i : idx) train.labels.push_back(ds.samples[i].dx);
+  const LabelledImages train = testing::ham10000_batch(ds, 32, spec);
   const std::vector<int> counts(kNumClasses, 1);
-  std::vector<std::size_t> all(idx.size());
+  std::vector<std::size_t> all(train.labels.size());
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
 
   TrainOptions fp32;

@@ -42,6 +42,12 @@ TEST(TrainCli, UnknownOptionNamesAreRefusedWithTheChoices) {
   r = run("train --data " + data + " --out " + out + " --epoch-rule first");
   EXPECT_NE(r.status, 0);
   EXPECT_THAT(r.output, HasSubstr("'first' is not one of best-balanced, last"));
+  r = run("train --data " + data + " --out " + out + " --distill-weight 0.5");
+  EXPECT_NE(r.status, 0);
+  EXPECT_THAT(r.output, HasSubstr("--distill-weight requires --teacher"));
+  r = run("train --data " + data + " --out " + out + " --teacher " + (dir / "none").string());
+  EXPECT_NE(r.status, 0);
+  EXPECT_THAT(r.output, HasSubstr("Directory does not exist"));
   EXPECT_FALSE(fs::exists(out));
 }
 
