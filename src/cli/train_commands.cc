@@ -151,6 +151,16 @@ void add_train_command(CLI::App& app) {
                   "Weight of the auxiliary lesion-mask loss (0 = off; needs DATA/masks/)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--mix", o->t.mix, "Batch mixing: none, mixup or cutmix")
+      ->transform(one_of(std::map<std::string, Mix>{
+          {"none", Mix::kNone}, {"mixup", Mix::kMixup}, {"cutmix", Mix::kCutmix}}))
+      ->default_str("none");
+  cmd->add_option("--mix-alpha", o->t.mix_alpha, "Mixing share ~ Beta(alpha, alpha)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 100.0));
+  cmd->add_option("--mix-probability", o->t.mix_probability, "Share of batches mixed")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   CLI::Option* teacher =
       cmd->add_option("--teacher", o->t.teacher,
                       "Distil from this model directory (a net or an ensemble trained on the "

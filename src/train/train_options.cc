@@ -26,6 +26,18 @@ const char* epoch_rule_name(EpochRule r) {
   return r == EpochRule::kLast ? "last" : "best-balanced";
 }
 
+const char* mix_name(Mix m) {
+  switch (m) {
+    case Mix::kMixup:
+      return "mixup";
+    case Mix::kCutmix:
+      return "cutmix";
+    case Mix::kNone:
+      break;
+  }
+  return "none";
+}
+
 nlohmann::ordered_json train_options_json(const TrainOptions& o) {
   const AugmentOptions& a = o.augment_options;
   nlohmann::ordered_json j = {{"arch", o.arch},
@@ -64,6 +76,11 @@ nlohmann::ordered_json train_options_json(const TrainOptions& o) {
                               {"limit", o.limit}};
   // Only distilled runs carry the key, so earlier runs' options (and resume keys) stay as
   // they were.
+  // Likewise only mixed runs carry the mixing key.
+  if (o.mix != Mix::kNone) {
+    j["mix"] = {
+        {"mode", mix_name(o.mix)}, {"alpha", o.mix_alpha}, {"probability", o.mix_probability}};
+  }
   if (!o.teacher.empty()) {
     j["distill"] = {{"teacher", o.teacher},
                     {"weight", o.distill_weight},

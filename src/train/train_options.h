@@ -23,12 +23,16 @@ enum class Precision { kFp32, kBf16 };
 // Which epoch's weights the run keeps: the one with the highest raw validation balanced
 // accuracy, or the last one (no choice on validation at all).
 enum class EpochRule { kBestBalanced, kLast };
+// Batch mixing (mix_batch in train/train_step.h): none, mixup (the whole images blended)
+// or cutmix (a box pasted from the partner image); the loss mixes the two labels likewise.
+enum class Mix { kNone, kMixup, kCutmix };
 
 const char* balance_name(Balance b);       // "none", "oversample", "weighted", "logit-adjust"
 const char* optimizer_name(Optimizer o);   // "adamw", "sgd"
 const char* schedule_name(Schedule s);     // "onecycle", "cosine"
 const char* precision_name(Precision p);   // "fp32", "bf16"
 const char* epoch_rule_name(EpochRule r);  // "best-balanced", "last"
+const char* mix_name(Mix m);               // "none", "mixup", "cutmix"
 
 struct TrainOptions {
   std::string arch = "resnet-s";
@@ -50,9 +54,12 @@ struct TrainOptions {
   double min_mel_recall = 0.70;  // constraint when choosing the prior adjustment on val
   bool augment = true;
   AugmentOptions augment_options;
-  double ema_decay = 0.0;    // exponential moving average of the weights (0 = off); the
-                             // EMA copy is what validation scores and what ships
-  double mask_weight = 0.0;  // auxiliary lesion-mask loss weight (0 = off; needs masks/)
+  double ema_decay = 0.0;        // exponential moving average of the weights (0 = off); the
+                                 // EMA copy is what validation scores and what ships
+  double mask_weight = 0.0;      // auxiliary lesion-mask loss weight (0 = off; needs masks/)
+  Mix mix = Mix::kNone;          // batch mixing (not combined with mask_weight > 0)
+  double mix_alpha = 1.0;        // the mixing share is Beta(alpha, alpha)
+  double mix_probability = 0.5;  // share of batches that are mixed
   // Knowledge distillation (off while `teacher` is empty). `teacher` is a model directory
   // (one net or an ensemble) trained on the SAME dataset and split, with the same input, so
   // the validation rows stay unseen. The classification loss becomes

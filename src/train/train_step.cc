@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include <ATen/autocast_mode.h>
 #include <opencv2/imgproc.hpp>
@@ -201,6 +202,43 @@ TrainingRun::TrainingRun(const TrainOptions& options, const InputSpec& spec, tor
   rng.seed(static_cast<std::uint32_t>(o.seed));
 }
 
+MixedBatch mix_batch(const torch::Tensor& x, const torch::Tensor& labels, Mix mode, double alpha,
+                     double probability, std::mt19937& rng) {
+  MixedBatch m{x, labels, labels, 1.0};
+  if (mode == Mix::kNone) return m;
+  std::uniform_real_distribution<double> u01(0.0, 1.0);
+  if (u01(rng) >= probability) return m;
+  std::gamma_distribution<double> g(alpha, 1.0);
+  const double ga = g(rng), gb = g(rng);
+  const double lambda = ga + gb > 0 ? ga / (ga + gb) : 1.0;  // Beta(alpha, alpha)
+  std::vector<long> partner(static_cast<std::size_t>(x.size(0)));
+  std::iota(partner.begin(), partner.end(), 0L);
+  std::shuffle(partner.begin(), partner.end(), rng);
+  const torch::Tensor p = torch::tensor(partner).to(x.device());
+  const torch::Tensor other = x.index_select(0, p);
+  m.labels_b = labels.index_select(0, p);
+  if (mode == Mix::kMixup) {
+    m.x = x * lambda + other * (1.0 - lambda);
+    m.lambda = lambda;
+    return m;
+  }
+  // cutmix: a box of (1 - lambda) of the area at a uniform centre, clipped to the image.
+  const long h = x.size(2), w = x.size(3);
+  const double side = std::sqrt(1.0 - lambda);
+  const auto bh = static_cast<long>(std::lround(side * static_cast<double>(h)));
+  const auto bw = static_cast<long>(std::lround(side * static_cast<double>(w)));
+  const auto cy = static_cast<long>(u01(rng) * static_cast<double>(h));
+  const auto cx = static_cast<long>(u01(rng) * static_cast<double>(w));
+  const long y0 = std::clamp(cy - bh / 2, 0L, h), y1 = std::clamp(cy + (bh - bh / 2), 0L, h);
+  const long x0 = std::clamp(cx - bw / 2, 0L, w), x1 = std::clamp(cx + (bw - bw / 2), 0L, w);
+  m.x = x.clone();
+  using torch::indexing::Slice;
+  m.x.index_put_({Slice(), Slice(), Slice(y0, y1), Slice(x0, x1)},
+                 other.index({Slice(), Slice(), Slice(y0, y1), Slice(x0, x1)}));
+  m.lambda = 1.0 - static_cast<double>((y1 - y0) * (x1 - x0)) / static_cast<double>(h * w);
+  return m;
+}
+
 StepResult train_step(TrainingRun& run, const std::vector<std::size_t>& indices) {
   const TrainOptions& o = run.o;
   const bool with_masks = run.mask_head && !run.masks.empty();
@@ -215,9 +253,12 @@ StepResult train_step(TrainingRun& run, const std::vector<std::size_t>& indices)
     ys.push_back(run.train.labels[i]);
   }
   const bool bf16 = o.precision == Precision::kBf16;
-  torch::Tensor x = to_tensor(imgs, run.input).to(run.device);
+  const MixedBatch mixed =
+      mix_batch(to_tensor(imgs, run.input).to(run.device), torch::tensor(ys).to(run.device), o.mix,
+                o.mix_alpha, o.mix_probability, run.rng);
+  torch::Tensor x = mixed.x;
   if (bf16) x = x.contiguous(at::MemoryFormat::ChannelsLast);
-  const torch::Tensor y = torch::tensor(ys).to(run.device);
+  const torch::Tensor& y = mixed.labels_a;
   set_lr(run, lr_at(o, run.step, run.total_steps));
   run.opt->zero_grad();
   torch::Tensor logits, mask_loss, teacher_p;
@@ -244,6 +285,10 @@ StepResult train_step(TrainingRun& run, const std::vector<std::size_t>& indices)
   auto ce = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(o.label_smoothing);
   if (o.balance == Balance::kWeighted) ce.weight(run.class_weights);
   torch::Tensor loss = torch::nn::functional::cross_entropy(train_logits, y, ce);
+  if (mixed.lambda < 1.0) {
+    loss = mixed.lambda * loss + (1.0 - mixed.lambda) * torch::nn::functional::cross_entropy(
+                                                            train_logits, mixed.labels_b, ce);
+  }
   StepResult r;
   r.loss = loss.item<double>();
   if (teacher_p.defined()) {

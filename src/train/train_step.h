@@ -5,8 +5,9 @@
 //
 //   batch indices -> augment (image and its lesion mask, same geometry) -> to_tensor
 //   (THE preprocessing, incl. colour constancy) -> forward -> cross-entropy (+ logit
-//   adjustment / class weights) [mixed with the distillation loss against a teacher's
-//   calibrated probabilities] [+ mask_weight * BCE(mask head(stage map), mask)]
+//   adjustment / class weights; two labels when mixup/cutmix mixed the batch) [mixed with the
+//   distillation loss against a teacher's calibrated probabilities] [+ mask_weight * BCE(mask
+//   head(stage map), mask)]
 //   -> backward -> optimiser step at the schedule's learning rate -> EMA update
 #pragma once
 
@@ -89,6 +90,19 @@ struct TrainingRun {
 // to the majority count; epoch_length is the size of that order.
 std::vector<std::size_t> epoch_order(TrainingRun& run);
 std::size_t epoch_length(const TrainOptions& o, const std::vector<int>& labels);
+
+// A batch after mixing: images x, the labels of each image (a) and of its partner (b), and
+// the share `lambda` of the loss that goes to label a. mixup: x = lambda * x + (1 - lambda)
+// * x[partner]; cutmix: one random box of every image replaced by its partner's pixels,
+// lambda = the exact share of the image left untouched. Partners are a random permutation.
+// Draws nothing from `rng` when mode is kNone, so a run without mixing keeps its random
+// stream; otherwise each batch is mixed with `probability`.
+struct MixedBatch {
+  torch::Tensor x, labels_a, labels_b;
+  double lambda = 1.0;
+};
+MixedBatch mix_batch(const torch::Tensor& x, const torch::Tensor& labels, Mix mode, double alpha,
+                     double probability, std::mt19937& rng);
 
 struct StepResult {
   double loss = 0;          // classification loss (mean over the batch)

@@ -261,6 +261,15 @@ void check_options(const TrainOptions& o) {
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
                           "mask supervision needs a residual net (resnet-s, resnet-m)");
   }
+  if (o.mix != Mix::kNone &&
+      !(o.mix_alpha > 0 && o.mix_probability >= 0 && o.mix_probability <= 1)) {
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "mixing needs alpha > 0 and a probability in [0, 1]");
+  }
+  if (o.mix != Mix::kNone && o.mask_weight > 0) {
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "batch mixing is not combined with mask supervision (--mask-weight)");
+  }
   if (!o.teacher.empty() && !(o.distill_weight >= 0 && o.distill_weight <= 1)) {
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
                           "distillation weight must be in [0, 1]");

@@ -42,6 +42,9 @@ TEST(TrainCli, UnknownOptionNamesAreRefusedWithTheChoices) {
   r = run("train --data " + data + " --out " + out + " --epoch-rule first");
   EXPECT_NE(r.status, 0);
   EXPECT_THAT(r.output, HasSubstr("'first' is not one of best-balanced, last"));
+  r = run("train --data " + data + " --out " + out + " --mix blend");
+  EXPECT_NE(r.status, 0);
+  EXPECT_THAT(r.output, HasSubstr("'blend' is not one of cutmix, mixup, none"));
   r = run("train --data " + data + " --out " + out + " --distill-weight 0.5");
   EXPECT_NE(r.status, 0);
   EXPECT_THAT(r.output, HasSubstr("--distill-weight requires --teacher"));
