@@ -26,12 +26,8 @@ using ::testing::HasSubstr;
 TEST(Distill, LossIsTheDivergenceFromTheTeachersProbabilities) {
   const int threads_before = torch::get_num_threads();
   torch::set_num_threads(1);
-  const Dataset ds = open_dataset(testing::ham10000_dir().string());
-  const InputSpec spec = arch_info("resnet-s").input;
-  const LabelledImages train = testing::ham10000_batch(ds, 32, spec);
-  const std::vector<int> counts(kNumClasses, 1);
-  std::vector<std::size_t> all(train.labels.size());
-  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  const testing::OneBatch batch = testing::one_batch(32);
+  const auto& [spec, train, counts, all] = batch;
 
   TrainOptions o;
   o.augment = false;
@@ -72,14 +68,7 @@ TEST(Distill, ShortRunRecordsItsTeacherAndRefusesAnotherSplitsOrInputs) {
   const int threads_before = torch::get_num_threads();
   const Dataset ds = testing::ham10000_sample(9);
   const Split split = make_split(ds);
-  TrainOptions o;
-  o.arch = "resnet-s";
-  o.input_width = 64;
-  o.input_height = 48;
-  o.epochs = 1;
-  o.batch_size = 32;
-  o.threads = 1;
-  o.progress = false;
+  const TrainOptions o = testing::short_run_options();
   testing::TempDir dir("distill");
   TrainOptions t = o;
   t.version = "teacher-v1";

@@ -86,14 +86,7 @@ TEST(Mix, CutmixPastesOneBoxAndLambdaIsTheUntouchedShare) {
 TEST(Mix, ShortRunRecordsTheMixingAndRefusesItWithMasks) {
   const Dataset ds = testing::ham10000_sample(9);
   const Split split = make_split(ds);
-  TrainOptions o;
-  o.arch = "resnet-s";
-  o.input_width = 64;
-  o.input_height = 48;
-  o.epochs = 1;
-  o.batch_size = 32;
-  o.threads = 1;
-  o.progress = false;
+  TrainOptions o = testing::short_run_options();
   o.mix = Mix::kCutmix;
   testing::TempDir dir("mix");
   ASSERT_TRUE(train_model(ds, split, o, (dir / "cutmix").string()).has_value());

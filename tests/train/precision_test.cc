@@ -21,12 +21,8 @@ namespace fs = std::filesystem;
 TEST(Bf16, OneStepComputesInBfloat16CloseToFloat32) {
   const int threads_before = torch::get_num_threads();
   torch::set_num_threads(1);
-  const Dataset ds = open_dataset(testing::ham10000_dir().string());
-  const InputSpec spec = arch_info("resnet-s").input;
-  const LabelledImages train = testing::ham10000_batch(ds, 32, spec);
-  const std::vector<int> counts(kNumClasses, 1);
-  std::vector<std::size_t> all(train.labels.size());
-  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  const testing::OneBatch batch = testing::one_batch(32);
+  const auto& [spec, train, counts, all] = batch;
 
   TrainOptions fp32;
   fp32.augment = false;
@@ -72,15 +68,9 @@ TEST(Bf16, ShortRunSavesAStandardFloat32ModelAndResumesBitForBit) {
   const int threads_before = torch::get_num_threads();
   const Dataset ds = testing::ham10000_sample(9);
   const Split split = make_split(ds);
-  TrainOptions o;
-  o.arch = "resnet-s";
-  o.input_width = 64;
-  o.input_height = 48;
+  TrainOptions o = testing::short_run_options();  // one thread: bit-for-bit reductions
   o.precision = Precision::kBf16;
   o.epochs = 2;
-  o.batch_size = 32;
-  o.threads = 1;  // one thread: bit-for-bit reproducible reductions
-  o.progress = false;
   o.version = "bf16-test";
   testing::TempDir dir("bf16");
   const fs::path straight = dir / "straight", resumed = dir / "resumed";

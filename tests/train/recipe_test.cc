@@ -122,18 +122,12 @@ TEST(Masks, LoadAtModelSizeAndCoverTheLesion) {
 TEST(Training, ResumedRunEqualsUninterruptedRun) {
   const Dataset ds = testing::ham10000_sample(9);
   const Split split = make_split(ds);
-  TrainOptions o;
-  o.arch = "resnet-s";
-  o.input_width = 64;
-  o.input_height = 48;
+  TrainOptions o = testing::short_run_options();  // one thread: bit-for-bit reductions
   o.colour = ColourConstancy::kShadesOfGray;
   o.augment_options = AugmentOptions::strong();
   o.ema_decay = 0.99;
   o.mask_weight = 0.5;
   o.epochs = 2;
-  o.batch_size = 32;
-  o.threads = 1;  // one thread: bit-for-bit reproducible reductions
-  o.progress = false;
   o.version = "resume-test";
   const int threads_before = torch::get_num_threads();
   testing::TempDir dir("resume");
@@ -177,15 +171,9 @@ TEST(Training, ResumedRunEqualsUninterruptedRun) {
 TEST(Training, EpochRuleChoosesTheKeptEpoch) {
   const Dataset ds = testing::ham10000_sample(9);
   const Split split = make_split(ds);
-  TrainOptions o;
-  o.arch = "resnet-s";
-  o.input_width = 64;
-  o.input_height = 48;
+  TrainOptions o = testing::short_run_options();
   o.epochs = 4;
-  o.batch_size = 32;
   o.balance = Balance::kOversample;
-  o.threads = 1;
-  o.progress = false;
   const int threads_before = torch::get_num_threads();
   testing::TempDir dir("epoch-rule");
 
