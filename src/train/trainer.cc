@@ -159,8 +159,13 @@ void with_shipped_weights(TrainingRun& run, Fn fn) {
 
 // --- checkpoints -----------------------------------------------------------------------
 
-// What must match for --resume: every option that changes what is trained.
-nlohmann::ordered_json resume_key(const TrainOptions& o) { return train_options_json(o); }
+// What must match for --resume: every option that changes what is trained, and the
+// distillation teacher's version (a teacher retrained in place keeps its path).
+nlohmann::ordered_json resume_key(const TrainOptions& o, const std::optional<Classifier>& teacher) {
+  nlohmann::ordered_json key = train_options_json(o);
+  if (teacher) key["distill"]["teacher_version"] = teacher->info().version;
+  return key;
+}
 
 void save_tensors(const std::vector<torch::Tensor>& t, const fs::path& path) {
   torch::save(t, path.string());
@@ -173,7 +178,7 @@ std::vector<torch::Tensor> load_tensors(const fs::path& path) {
 }
 
 void save_checkpoint(const TrainingRun& run, const std::vector<EpochRecord>& history, int epoch,
-                     const fs::path& out) {
+                     const nlohmann::ordered_json& key, const fs::path& out) {
   const fs::path dir = out / kCheckpointDir, tmp = out / (std::string(kCheckpointDir) + ".tmp");
   fs::remove_all(tmp);
   fs::create_directories(tmp);
@@ -190,7 +195,7 @@ void save_checkpoint(const TrainingRun& run, const std::vector<EpochRecord>& his
                                   {"best_bacc", run.best_bacc},
                                   {"best_epoch", run.best_epoch},
                                   {"rng", rng.str()},
-                                  {"options", resume_key(run.o)},
+                                  {"options", key},
                                   {"history", history_json(history)}};
   std::ofstream(tmp / "state.json") << state.dump(1) << "\n";
   fs::remove_all(dir);
@@ -198,7 +203,8 @@ void save_checkpoint(const TrainingRun& run, const std::vector<EpochRecord>& his
 }
 
 // Returns the last finished epoch (0 = nothing to resume from).
-int load_checkpoint(TrainingRun& run, std::vector<EpochRecord>& history, const fs::path& out) {
+int load_checkpoint(TrainingRun& run, std::vector<EpochRecord>& history,
+                    const nlohmann::ordered_json& key, const fs::path& out) {
   const fs::path dir = out / kCheckpointDir;
   if (!fs::exists(dir / "state.json")) {
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
@@ -206,10 +212,11 @@ int load_checkpoint(TrainingRun& run, std::vector<EpochRecord>& history, const f
   }
   std::ifstream in(dir / "state.json");
   const nlohmann::json state = nlohmann::json::parse(in);
-  if (state.at("options") != nlohmann::json(resume_key(run.o))) {
-    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
-                          "--resume: the options differ from the interrupted run's (" +
-                              (dir / "state.json").string() + ")");
+  if (state.at("options") != nlohmann::json(key)) {
+    throw skinscan::Error(
+        skinscan::ErrorCode::kInvalidArgument,
+        "--resume: the options or the teacher differ from the interrupted run's (" +
+            (dir / "state.json").string() + ")");
   }
   restore(*run.net, load_tensors(dir / "net.pt"));
   if (fs::exists(dir / "ema.pt")) run.ema.shadow = load_tensors(dir / "ema.pt");
@@ -374,7 +381,8 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
   std::vector<EpochRecord> history;
 
   fs::create_directories(out_dir);
-  const int done = o.resume ? load_checkpoint(run, history, out_dir) : 0;
+  const nlohmann::ordered_json key = resume_key(o, teacher);
+  const int done = o.resume ? load_checkpoint(run, history, key, out_dir) : 0;
   // A fresh run draws one epoch order before the first epoch and discards it: the trainer
   // that produced models/default sized its epochs that way, and keeping the draw keeps that
   // model reproducible bit for bit. (A resumed run restores the generator instead.)
@@ -403,7 +411,7 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
       run.best_bacc = v.balanced_accuracy;
       run.best_epoch = epoch;
     }
-    save_checkpoint(run, history, epoch, out_dir);
+    save_checkpoint(run, history, epoch, key, out_dir);
     if (o.stop_after > 0 && epoch >= o.stop_after && epoch < o.epochs) return std::nullopt;
   }
   // The saved network is float32 in the standard layout whatever the training precision.

@@ -120,5 +120,51 @@ TEST(Distill, ShortRunRecordsItsTeacherAndRefusesAnotherSplitsOrInputs) {
   torch::set_num_threads(threads_before);
 }
 
+// The resume key holds the teacher's version: a teacher retrained in place (same path)
+// between an interruption and `--resume` is refused; the same teacher is accepted.
+TEST(Distill, ResumeRefusesATeacherRetrainedInPlace) {
+  const int threads_before = torch::get_num_threads();
+  const Dataset ds = testing::ham10000_sample(9);
+  const Split split = make_split(ds);
+  TrainOptions o = testing::short_run_options();
+  testing::TempDir dir("distill-resume");
+  const fs::path teacher = dir / "teacher", student = dir / "student";
+  TrainOptions t = o;
+  t.version = "teacher-v1";
+  train_model(ds, split, t, teacher.string());
+
+  TrainOptions first = o;
+  first.epochs = 2;
+  first.stop_after = 1;
+  first.teacher = teacher.string();
+  EXPECT_FALSE(train_model(ds, split, first, student.string()).has_value());
+  ASSERT_TRUE(fs::exists(student / "checkpoint" / "state.json"));
+
+  const auto set_teacher_version = [&](const std::string& version) {
+    std::ifstream in(teacher / "model.json");
+    nlohmann::json j = nlohmann::json::parse(in);
+    in.close();
+    j["version"] = version;
+    std::ofstream(teacher / "model.json") << j.dump(2) << "\n";
+  };
+  set_teacher_version("teacher-v2");
+  TrainOptions again = first;
+  again.stop_after = 0;
+  again.resume = true;
+  try {
+    train_model(ds, split, again, student.string());
+    ADD_FAILURE() << "a teacher retrained in place was accepted on --resume";
+  } catch (const skinscan::Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("the options or the teacher differ"));
+  }
+  EXPECT_FALSE(fs::exists(student / "model.json"));
+
+  set_teacher_version("teacher-v1");
+  const Classifier resumed = *train_model(ds, split, again, student.string());
+  EXPECT_EQ(resumed.info().extra["training"]["resumed_after_epoch"], 1);
+  EXPECT_EQ(resumed.info().extra["training"]["distill"]["teacher_version"], "teacher-v1");
+  torch::set_num_threads(threads_before);
+}
+
 }  // namespace
 }  // namespace skinscan
