@@ -54,13 +54,74 @@ void add_import_command(CLI::App& app) {
   });
 }
 
+namespace {
+
+struct CalibrateOptions {
+  std::string model, data, split;
+  double min_mel_recall = 0.70;
+  double percentile = 0.99;
+  bool recalibrate = false;
+};
+
+void write_model_json(const std::string& dir, const ModelInfo& info) {
+  const fs::path json_path = fs::path(dir) / kModelJson;
+  const fs::path tmp = json_path.string() + ".tmp";
+  {
+    std::ofstream f(tmp);
+    f << model_info_json(info).dump(2) << "\n";
+    if (!f) throw skinscan::Error(skinscan::ErrorCode::kIo, "cannot write " + tmp.string());
+  }
+  fs::rename(tmp, json_path);
+}
+
+void print_scores(const nlohmann::ordered_json& metrics) {
+  for (const char* part : {"validation", "test"}) {
+    if (!metrics.contains(part)) continue;
+    const auto& m = metrics[part];
+    std::printf("%s: accuracy %.4f, balanced accuracy %.4f, melanoma recall %.4f\n", part,
+                m["accuracy"].get<double>(), m["balanced_accuracy"].get<double>(),
+                m["per_class"]["mel"]["recall"].get<double>());
+  }
+}
+
+// `calibrate --recalibrate`: a SkinScan-trained model (one net or an ensemble) makes its
+// validation-only choices again (after a change of the rules that make them), on the very
+// split it was trained on, so no row it was trained on is used for them. The training prior
+// it adds back is its own; weights, training record and detector (which reads features, not
+// probabilities) are kept.
+void recalibrate_trained(const Classifier& model, ModelInfo info, const Dataset& ds,
+                         const Split& split, const CalibrateOptions& o) {
+  const std::string trained_on =
+      info.extra.value("data", nlohmann::ordered_json::object()).value("split_fingerprint", "");
+  if (trained_on != split.fingerprint()) {
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "--recalibrate: " + o.model + " was trained on split " + trained_on +
+                              ", not on " + o.split + " (" + split.fingerprint() +
+                              "); its choices may only use that split's validation rows");
+  }
+  info.calibration.prior_adjustment = 0;
+  info.calibration.temperature = 1;
+  const LabelledImages val = load_part(ds, split.indices(Part::kVal), info.input, true);
+  const LabelledImages test = load_part(ds, split.indices(Part::kTest), info.input, true);
+  const Finalized fin = calibrate_and_score(model.net(), info, val, test, o.min_mel_recall);
+  auto& training = info.extra["training"];
+  training["min_mel_recall"] = o.min_mel_recall;
+  training["prior_choice_on_validation"] = {{"adjustment", fin.prior.adjustment},
+                                            {"accuracy", fin.prior.accuracy},
+                                            {"balanced_accuracy", fin.prior.balanced_accuracy},
+                                            {"melanoma_recall", fin.prior.melanoma_recall}};
+  training["recalibrated"] = true;
+  info.extra["metrics"] = fin.metrics;
+  write_model_json(o.model, info);
+  std::printf("recalibrated %s: prior adjustment %.2f, temperature %.3f\n", o.model.c_str(),
+              info.calibration.prior_adjustment, info.calibration.temperature);
+  print_scores(fin.metrics);
+}
+
+}  // namespace
+
 void add_calibrate_command(CLI::App& app) {
-  struct Opts {
-    std::string model, data, split;
-    double min_mel_recall = 0.70;
-    double percentile = 0.99;
-  };
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<CalibrateOptions>();
   CLI::App* cmd = app.add_subcommand(
       "calibrate",
       "Fit an imported model's calibration (prior adjustment, temperature) and not-a-lesion "
@@ -74,16 +135,30 @@ void add_calibrate_command(CLI::App& app) {
   cmd->add_option("--percentile", o->percentile, "Share of validation lesions the detector accepts")
       ->capture_default_str()
       ->check(CLI::Range(0.5, 1.0));
+  cmd->add_flag("--recalibrate", o->recalibrate,
+                "A SkinScan-trained model: make its validation-only choices (prior adjustment, "
+                "temperature, operating point) again with today's rules, on the split it was "
+                "trained on; weights, training record and detector are kept");
   cmd->callback([o] {
     const Classifier model = Classifier::load(o->model);
     const Dataset ds = open_dataset(o->data);
     const Split split = align_split(load_split(o->split), ds);
     ModelInfo info = model.info();
     if (info.extra.contains("training")) {
+      if (!o->recalibrate) {
+        throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                              o->model +
+                                  " was trained by SkinScan, which calibrated it on its own "
+                                  "validation split; calibrate is for imported models "
+                                  "(--recalibrate redoes a trained model's choices)");
+      }
+      recalibrate_trained(model, info, ds, split, *o);
+      return;
+    }
+    if (o->recalibrate) {
       throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
-                            o->model +
-                                " was trained by SkinScan, which calibrated it on its own "
-                                "validation split; calibrate is for imported models");
+                            "--recalibrate is for SkinScan-trained models; " + o->model +
+                                " was imported (calibrate it without --recalibrate)");
     }
     // The class prior the prior adjustment can add back: the split's training frequencies,
     // as skinscan train records them.
@@ -118,27 +193,14 @@ void add_calibrate_command(CLI::App& app) {
                                        {"melanoma_recall", fin.prior.melanoma_recall}}}};
     info.extra["metrics"] = fin.metrics;
     info.extra.erase("lesion_detector");  // refitted below, for this split
-    const fs::path json_path = fs::path(o->model) / kModelJson;
-    const fs::path tmp = json_path.string() + ".tmp";
-    {
-      std::ofstream f(tmp);
-      f << model_info_json(info).dump(2) << "\n";
-      if (!f) throw skinscan::Error(skinscan::ErrorCode::kIo, "cannot write " + tmp.string());
-    }
-    fs::rename(tmp, json_path);
+    write_model_json(o->model, info);
     const auto detector = fit_detector(o->model, ds, split, o->percentile);
     std::printf(
         "calibrated %s: prior adjustment %.2f, temperature %.3f; detector threshold %.1f "
         "(validation false rejection %.3f)\n",
         o->model.c_str(), info.calibration.prior_adjustment, info.calibration.temperature,
         detector["threshold"].get<double>(), detector["val_false_rejection"].get<double>());
-    for (const char* part : {"validation", "test"}) {
-      if (!fin.metrics.contains(part)) continue;
-      const auto& m = fin.metrics[part];
-      std::printf("%s: accuracy %.4f, balanced accuracy %.4f, melanoma recall %.4f\n", part,
-                  m["accuracy"].get<double>(), m["balanced_accuracy"].get<double>(),
-                  m["per_class"]["mel"]["recall"].get<double>());
-    }
+    print_scores(fin.metrics);
   });
 }
 
