@@ -46,9 +46,7 @@ PriorChoice choose_prior_adjustment(const torch::Tensor& logits, const std::vect
   PriorChoice best;
   bool best_ok = false;
   double best_score = -1;
-  // a = 0, 0.05, -0.05, 0.1, -0.1, ..., 1, -1: on a tie the a nearest 0 wins.
-  for (int k = 0; k <= 40; ++k) {
-    const int step = k % 2 == 1 ? (k + 1) / 2 : -(k / 2);
+  for (int step = 0; step <= 20; ++step) {
     Calibration c = base;
     c.prior_adjustment = 0.05 * step;
     c.temperature = 1.0;

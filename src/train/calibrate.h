@@ -22,11 +22,9 @@ struct PriorChoice {
   double accuracy = 0, balanced_accuracy = 0, melanoma_recall = 0;
 };
 
-// Tries a in {-1, -0.95, ..., 1}; keeps the a with the highest accuracy + balanced accuracy
+// Tries a in {0, 0.05, ..., 1}; keeps the a with the highest accuracy + balanced accuracy
 // among those whose melanoma recall is at least `min_mel_recall` (if none reaches it, the
-// highest melanoma recall wins; on ties the a nearest 0). a > 0 adds part of the training
-// prior back (towards plain accuracy); a < 0 takes more of it out, which a network trained
-// on oversampled (balanced) batches can need before its melanoma recall reaches the floor.
+// highest melanoma recall wins).
 PriorChoice choose_prior_adjustment(const at::Tensor& logits, const std::vector<int>& labels,
                                     const Calibration& base, double min_mel_recall = 0.70);
 
