@@ -1,12 +1,15 @@
 // `skinscan train` and `skinscan split` through the binary: typed options refuse unknown
 // names with the choices, cross-validation folds write a split without test rows, and an
-// interrupted training run (`--stop-after`) continues with `--resume` to a complete model.
+// interrupted training run (`--stop-after`) continues with `--resume` to a complete model, and
+// `calibrate --recalibrate` redoes a trained model's validation-only choices on its own split.
 #include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
+#include <string>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -106,6 +109,72 @@ TEST(TrainCli, StoppedRunResumesToACompleteModel) {
   const auto m = nlohmann::json::parse(std::ifstream(out / "model.json"));
   EXPECT_EQ(m["training"]["resumed_after_epoch"], 1);
   EXPECT_EQ(m["training"]["balance"], "none");
+}
+
+// `calibrate --recalibrate` redoes a trained model's validation-only choices on the split
+// it was trained on: with today's rules unchanged it restores exactly the calibration its
+// training chose (here after the model.json was tampered with); the weights are untouched;
+// another split (whose validation rows the model may have trained on) is refused and leaves
+// the model as it was; without the flag a trained model is refused as before.
+TEST(TrainCli, RecalibrateRedoesTheChoicesOnTheModelsOwnSplit) {
+  testing::TempDir dir("train-cli-recalibrate");
+  const std::string data = testing::ham10000_dir().string();
+  const std::string split = (dir / "split.json").string();
+  ASSERT_EQ(run("split --data " + data + " --from " + data + "/reference_split.csv --out " + split)
+                .status,
+            0);
+  const fs::path out = dir / "m";
+  Ran r = run("train --data " + data + " --split " + split + " --out " + out.string() +
+              " --arch resnet-s --input-size 48x36 --epochs 1 --limit 160 --batch-size 32 "
+              "--threads 1 --version recal");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto read = [](const fs::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  const auto trained = nlohmann::json::parse(read(out / "model.json"));
+  const std::string weights = read(out / "weights.pt");
+
+  auto tampered = trained;
+  tampered["calibration"]["temperature"] = 5.0;
+  tampered["calibration"]["prior_adjustment"] = 0.5;
+  std::ofstream(out / "model.json") << tampered.dump(2) << "\n";
+  const std::string calibrate =
+      "calibrate --model " + out.string() + " --data " + data + " --split ";
+
+  r = run(calibrate + split);
+  EXPECT_EQ(r.status, 64);
+  EXPECT_THAT(r.output, HasSubstr("calibrate is for imported models"));
+
+  const std::string fold = (dir / "fold1.json").string();
+  ASSERT_EQ(run("split --data " + data + " --from " + data +
+                "/reference_split.csv --cv-fold 1/5 --out " + fold)
+                .status,
+            0);
+  r = run(calibrate + fold + " --recalibrate");
+  EXPECT_EQ(r.status, 64);
+  EXPECT_THAT(r.output, HasSubstr("its choices may only use that split's validation rows"));
+  EXPECT_EQ(nlohmann::json::parse(read(out / "model.json")), tampered);
+
+  r = run(calibrate + split + " --recalibrate");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("recalibrated"));
+  const auto again = nlohmann::json::parse(read(out / "model.json"));
+  // Inference here may use more threads than training did: equal up to float rounding.
+  EXPECT_NEAR(again["calibration"]["temperature"].get<double>(),
+              trained["calibration"]["temperature"].get<double>(), 1e-3);
+  EXPECT_DOUBLE_EQ(again["calibration"]["prior_adjustment"].get<double>(),
+                   trained["calibration"]["prior_adjustment"].get<double>());
+  for (const char* part : {"validation", "test"}) {
+    for (const char* m : {"accuracy", "balanced_accuracy", "ece"}) {
+      EXPECT_NEAR(again["metrics"][part][m].get<double>(),
+                  trained["metrics"][part][m].get<double>(), 2e-3)
+          << part << " " << m;
+    }
+  }
+  EXPECT_EQ(again["training"]["recalibrated"], true);
+  EXPECT_EQ(again["training"]["best_epoch"], trained["training"]["best_epoch"]);
+  EXPECT_EQ(read(out / "weights.pt"), weights);
 }
 
 }  // namespace
