@@ -66,7 +66,8 @@ PriorChoice choose_prior_adjustment(const torch::Tensor& logits, const std::vect
     pc.balanced_accuracy = balanced_accuracy(labels, pred, static_cast<int>(kNumClasses));
     pc.melanoma_recall = mel_n ? static_cast<double>(mel_hit) / mel_n : 0;
     const bool ok = pc.melanoma_recall >= min_mel_recall;
-    const double score = ok ? pc.accuracy + pc.balanced_accuracy : pc.melanoma_recall;
+    // Unreachable floor: a = 0 (the first a tried) stays, never a noisy maximum of recall.
+    const double score = ok ? pc.accuracy + pc.balanced_accuracy : 0.0;
     if ((ok && !best_ok) || (ok == best_ok && score > best_score)) {
       best = pc;
       best_ok = ok;

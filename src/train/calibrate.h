@@ -23,8 +23,10 @@ struct PriorChoice {
 };
 
 // Tries a in {0, 0.05, ..., 1}; keeps the a with the highest accuracy + balanced accuracy
-// among those whose melanoma recall is at least `min_mel_recall` (if none reaches it, the
-// highest melanoma recall wins).
+// among those whose melanoma recall is at least `min_mel_recall`. If none reaches it, a = 0:
+// the balanced operating point a network trained on oversampled (or logit-adjusted) batches
+// was trained for. (The earlier fallback, the highest melanoma recall, is flat in a on a
+// small validation slice and landed on a > 0, which trades minority recall for accuracy.)
 PriorChoice choose_prior_adjustment(const at::Tensor& logits, const std::vector<int>& labels,
                                     const Calibration& base, double min_mel_recall = 0.70);
 
