@@ -28,6 +28,16 @@ using testing::Ran;
 
 Ran run(const std::string& args) { return testing::run_skinscan(args); }
 
+// The reference split of the shared HAM10000 copy, written to `out`.
+std::string reference_split(const fs::path& out) {
+  const std::string data = testing::ham10000_dir().string();
+  const std::string split = out.string();
+  const Ran r =
+      run("split --data " + data + " --from " + data + "/reference_split.csv --out " + split);
+  EXPECT_EQ(r.status, 0) << r.output;
+  return split;
+}
+
 TEST(TrainCli, UnknownOptionNamesAreRefusedWithTheChoices) {
   testing::TempDir dir("train-cli-names");
   const std::string data = testing::ham10000_dir().string();
@@ -81,10 +91,7 @@ TEST(TrainCli, CrossValidationFoldExcludesTestRows) {
 TEST(TrainCli, StoppedRunResumesToACompleteModel) {
   testing::TempDir dir("train-cli-resume");
   const std::string data = testing::ham10000_dir().string();
-  const std::string split = (dir / "split.json").string();
-  ASSERT_EQ(run("split --data " + data + " --from " + data + "/reference_split.csv --out " + split)
-                .status,
-            0);
+  const std::string split = reference_split(dir / "split.json");
   const fs::path out = dir / "m";
   const std::string train = "train --data " + data + " --split " + split + " --out " +
                             out.string() +
@@ -119,10 +126,7 @@ TEST(TrainCli, StoppedRunResumesToACompleteModel) {
 TEST(TrainCli, RecalibrateRedoesTheChoicesOnTheModelsOwnSplit) {
   testing::TempDir dir("train-cli-recalibrate");
   const std::string data = testing::ham10000_dir().string();
-  const std::string split = (dir / "split.json").string();
-  ASSERT_EQ(run("split --data " + data + " --from " + data + "/reference_split.csv --out " + split)
-                .status,
-            0);
+  const std::string split = reference_split(dir / "split.json");
   const fs::path out = dir / "m";
   Ran r = run("train --data " + data + " --split " + split + " --out " + out.string() +
               " --arch resnet-s --input-size 48x36 --epochs 1 --limit 160 --batch-size 32 "
