@@ -70,9 +70,7 @@ void add_fit_operating_point_command(CLI::App& app) {
     const fs::path json_path = fs::path(o->model) / kModelJson;
     nlohmann::ordered_json j = nlohmann::ordered_json::parse(std::ifstream(json_path));
     j["operating_point"] = info.extra["operating_point"];
-    const fs::path tmp = json_path.string() + ".tmp";
-    std::ofstream(tmp) << j.dump(2) << "\n";
-    fs::rename(tmp, json_path);
+    save_model_json(o->model, j);
     std::printf(
         "no_disease_max_risk %.4f: validation malignant worded 'No disease' %d of %d, benign "
         "%d of %d\n",
@@ -90,8 +88,7 @@ void add_fit_operating_point_command(CLI::App& app) {
       const DecisionTable t = screen_decision_table(o->model, images, labels);
       if (j.contains("metrics") && j["metrics"].contains("test")) {
         j["metrics"]["test"]["decisions"] = decision_table_json(t);
-        std::ofstream(tmp) << j.dump(2) << "\n";
-        fs::rename(tmp, json_path);
+        save_model_json(o->model, j);
       }
       std::cout << "test rows:\n" << decision_table_text(t);
     }

@@ -63,17 +63,6 @@ struct CalibrateOptions {
   bool recalibrate = false;
 };
 
-void write_model_json(const std::string& dir, const ModelInfo& info) {
-  const fs::path json_path = fs::path(dir) / kModelJson;
-  const fs::path tmp = json_path.string() + ".tmp";
-  {
-    std::ofstream f(tmp);
-    f << model_info_json(info).dump(2) << "\n";
-    if (!f) throw skinscan::Error(skinscan::ErrorCode::kIo, "cannot write " + tmp.string());
-  }
-  fs::rename(tmp, json_path);
-}
-
 void print_scores(const nlohmann::ordered_json& metrics) {
   for (const char* part : {"validation", "test"}) {
     if (!metrics.contains(part)) continue;
@@ -106,13 +95,10 @@ void recalibrate_trained(const Classifier& model, ModelInfo info, const Dataset&
   const Finalized fin = calibrate_and_score(model.net(), info, val, test, o.min_mel_recall);
   auto& training = info.extra["training"];
   training["min_mel_recall"] = o.min_mel_recall;
-  training["prior_choice_on_validation"] = {{"adjustment", fin.prior.adjustment},
-                                            {"accuracy", fin.prior.accuracy},
-                                            {"balanced_accuracy", fin.prior.balanced_accuracy},
-                                            {"melanoma_recall", fin.prior.melanoma_recall}};
+  training["prior_choice_on_validation"] = prior_choice_json(fin.prior);
   training["recalibrated"] = true;
   info.extra["metrics"] = fin.metrics;
-  write_model_json(o.model, info);
+  save_model_info(o.model, info);
   std::printf("recalibrated %s: prior adjustment %.2f, temperature %.3f\n", o.model.c_str(),
               info.calibration.prior_adjustment, info.calibration.temperature);
   print_scores(fin.metrics);
@@ -186,14 +172,10 @@ void add_calibrate_command(CLI::App& app) {
         {"test_images", test.labels.size()},
         {"train_class_counts", counts}};
     info.extra["calibration_fit"] = {{"min_mel_recall", o->min_mel_recall},
-                                     {"prior_choice_on_validation",
-                                      {{"adjustment", fin.prior.adjustment},
-                                       {"accuracy", fin.prior.accuracy},
-                                       {"balanced_accuracy", fin.prior.balanced_accuracy},
-                                       {"melanoma_recall", fin.prior.melanoma_recall}}}};
+                                     {"prior_choice_on_validation", prior_choice_json(fin.prior)}};
     info.extra["metrics"] = fin.metrics;
     info.extra.erase("lesion_detector");  // refitted below, for this split
-    write_model_json(o->model, info);
+    save_model_info(o->model, info);
     const auto detector = fit_detector(o->model, ds, split, o->percentile);
     std::printf(
         "calibrated %s: prior adjustment %.2f, temperature %.3f; detector threshold %.1f "

@@ -172,9 +172,7 @@ nlohmann::ordered_json fit_detector(const std::string& model_dir, const Dataset&
   nlohmann::ordered_json j = nlohmann::ordered_json::parse(std::ifstream(json_path));
   j["lesion_detector"] = entry;
   j["photo_check"] = photo_entry;
-  const fs::path tmp = json_path.string() + ".tmp";
-  std::ofstream(tmp) << j.dump(2) << "\n";
-  fs::rename(tmp, json_path);
+  save_model_json(model_dir, j);
   return entry;
 }
 

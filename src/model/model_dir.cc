@@ -17,18 +17,20 @@ EnsembleMember ensemble_member(Net net, const Calibration& c) {
 void save_model(const std::string& dir, const ModelInfo& info, const Net& net) {
   fs::create_directories(dir);
   const fs::path tmp_w = fs::path(dir) / (std::string(kWeightsFile) + ".tmp");
-  const fs::path tmp_j = fs::path(dir) / (std::string(kModelJson) + ".tmp");
   torch::serialize::OutputArchive archive;
   net->save(archive);
   archive.save_to(tmp_w.string());
   save_backbone(net, (fs::path(dir) / kBackboneFile).string());
-  {
-    std::ofstream f(tmp_j);
-    f << model_info_json(info).dump(2) << "\n";
-    if (!f) throw ModelError("cannot write " + tmp_j.string());
+  // weights.pt is written in full first, then model.json is replaced whole, then weights.pt:
+  // a failure while writing leaves the old model as it was (and no .tmp behind).
+  try {
+    save_model_info(dir, info);
+  } catch (const ModelError&) {
+    std::error_code ignored;
+    fs::remove(tmp_w, ignored);
+    throw;
   }
-  fs::rename(tmp_w, fs::path(dir) / kWeightsFile);  // rename: never a half-written model
-  fs::rename(tmp_j, fs::path(dir) / kModelJson);
+  fs::rename(tmp_w, fs::path(dir) / kWeightsFile);
 }
 
 Net load_weights(const std::string& dir, const ModelInfo& info) {

@@ -156,4 +156,26 @@ ModelInfo load_model_info(const std::string& dir) {
   return model_info_from_json(j, path.string());
 }
 
+void save_model_json(const std::string& dir, const nlohmann::ordered_json& j) {
+  const fs::path json_path = fs::path(dir) / kModelJson;
+  const fs::path tmp = json_path.string() + ".tmp";
+  {
+    std::ofstream f(tmp);
+    f << j.dump(2) << "\n";
+    f.flush();
+    if (!f) {
+      std::error_code ignored;
+      if (fs::is_regular_file(tmp, ignored)) fs::remove(tmp, ignored);  // ours, half-written
+      throw ModelError("cannot write " + tmp.string());
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, json_path, ec);
+  if (ec) throw ModelError("cannot replace " + json_path.string() + ": " + ec.message());
+}
+
+void save_model_info(const std::string& dir, const ModelInfo& info) {
+  save_model_json(dir, model_info_json(info));
+}
+
 }  // namespace skinscan

@@ -66,4 +66,11 @@ ModelInfo model_info_from_json(const nlohmann::json& j, const std::string& where
 // Reads `dir`/model.json.
 ModelInfo load_model_info(const std::string& dir);
 
+// Writes `dir`/model.json through a .tmp file and a rename, so a reader sees the old file or
+// the new one, never half of one; throws ModelError (the old file untouched) when it cannot be
+// written. save_model_info writes model_info_json(info); save_model_json writes `j` as given
+// (for commands that edit one entry of an existing model.json and keep the rest verbatim).
+void save_model_json(const std::string& dir, const nlohmann::ordered_json& j);
+void save_model_info(const std::string& dir, const ModelInfo& info);
+
 }  // namespace skinscan

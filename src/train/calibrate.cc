@@ -77,4 +77,11 @@ PriorChoice choose_prior_adjustment(const torch::Tensor& logits, const std::vect
   return best;
 }
 
+nlohmann::ordered_json prior_choice_json(const PriorChoice& p) {
+  return {{"adjustment", p.adjustment},
+          {"accuracy", p.accuracy},
+          {"balanced_accuracy", p.balanced_accuracy},
+          {"melanoma_recall", p.melanoma_recall}};
+}
+
 }  // namespace skinscan

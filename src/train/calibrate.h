@@ -30,4 +30,8 @@ struct PriorChoice {
 PriorChoice choose_prior_adjustment(const at::Tensor& logits, const std::vector<int>& labels,
                                     const Calibration& base, double min_mel_recall = 0.70);
 
+// The choice as model.json records it ("prior_choice_on_validation"): adjustment, accuracy,
+// balanced_accuracy, melanoma_recall.
+nlohmann::ordered_json prior_choice_json(const PriorChoice& p);
+
 }  // namespace skinscan

@@ -105,11 +105,7 @@ Classifier build_ensemble(const Dataset& ds, const Split& split, const EnsembleO
   info.extra["training"] = {{"method", "ensemble: mean of the members' calibrated probabilities"},
                             {"members", members},
                             {"min_mel_recall", o.min_mel_recall},
-                            {"prior_choice_on_validation",
-                             {{"adjustment", fin.prior.adjustment},
-                              {"accuracy", fin.prior.accuracy},
-                              {"balanced_accuracy", fin.prior.balanced_accuracy},
-                              {"melanoma_recall", fin.prior.melanoma_recall}}},
+                            {"prior_choice_on_validation", prior_choice_json(fin.prior)},
                             {"ensemble_seconds", own},
                             {"wall_seconds", member_seconds + own},
                             {"device", "cpu"}};

@@ -67,10 +67,7 @@ nlohmann::ordered_json training_json(const TrainingRecord& r) {
   j["device"] = r.device;
   j["torch_threads"] = r.torch_threads;
   if (r.resumed_at_epoch > 0) j["resumed_after_epoch"] = r.resumed_at_epoch;
-  j["prior_choice_on_validation"] = {{"adjustment", r.prior.adjustment},
-                                     {"accuracy", r.prior.accuracy},
-                                     {"balanced_accuracy", r.prior.balanced_accuracy},
-                                     {"melanoma_recall", r.prior.melanoma_recall}};
+  j["prior_choice_on_validation"] = prior_choice_json(r.prior);
   return j;
 }
 

@@ -68,6 +68,30 @@ TEST_F(ModelDirTest, TruncatedFiles) {
   EXPECT_THAT(load_error(d), HasSubstr("not valid JSON"));
 }
 
+// A model.json that cannot be written (here its .tmp is a directory) throws and replaces
+// nothing: the old model.json and weights.pt stay byte-equal and the model still loads.
+TEST_F(ModelDirTest, AFailedSaveLeavesTheOldModelWhole) {
+  const fs::path d = copy("unwritable");
+  const std::string json = testing::read_text(d / kModelJson);
+  const std::string weights = testing::read_text(d / kWeightsFile);
+  fs::create_directory(d / (std::string(kModelJson) + ".tmp"));
+  ModelInfo info = load_model_info(d.string());
+  info.version = "changed";
+  torch::manual_seed(4);
+  EXPECT_THROW(save_model(d.string(), info, make_net(info.arch, info.input)), ModelError);
+  EXPECT_THROW(save_model_info(d.string(), info), ModelError);
+  EXPECT_THROW(save_model_json(d.string(), model_info_json(info)), ModelError);
+  EXPECT_EQ(testing::read_text(d / kModelJson), json);
+  EXPECT_EQ(testing::read_text(d / kWeightsFile), weights);
+  EXPECT_FALSE(fs::exists(d / (std::string(kWeightsFile) + ".tmp")));
+  EXPECT_EQ(Classifier::load(d.string()).info().version, "t");
+  // Writable again: the edit lands whole.
+  fs::remove(d / (std::string(kModelJson) + ".tmp"));
+  save_model_info(d.string(), info);
+  EXPECT_EQ(load_model_info(d.string()).version, "changed");
+  EXPECT_FALSE(fs::exists(d / (std::string(kModelJson) + ".tmp")));
+}
+
 TEST_F(ModelDirTest, MismatchedArchitectureOrClassOrder) {
   fs::path d = copy("arch");
   auto j = nlohmann::json::parse(testing::read_text(d / kModelJson));
