@@ -19,7 +19,9 @@ Eager mode, augmentation in the training thread (as SkinScan), `--threads` intra
       [--seconds 30] [--precision bf16] [--size 128x96]
 
 --precision bf16 is PyTorch's own CPU autocast to bfloat16 with channels-last weights and
-inputs (what `skinscan train --precision bf16` does), for the like-for-like comparison.
+inputs (what `skinscan train --precision bf16` does), for the like-for-like comparison;
+--channels-last lays out float32 weights and inputs channels-last too (`skinscan train
+--channels-last`).
 
 Prints JSON: arch, recipe, threads, ms per step (median), images per second.
 Requires Debian's python3-torch, python3-torchvision, python3-pil; never on the product path.
@@ -126,10 +128,12 @@ def main():
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     ap.add_argument("--size", default="96x72", help="input WIDTHxHEIGHT")
+    ap.add_argument("--channels-last", action="store_true")
     a = ap.parse_args()
     global W, H
     W, H = (int(v) for v in a.size.split("x"))
     bf16 = a.precision == "bf16"
+    channels_last = bf16 or a.channels_last
     torch.set_num_threads(a.threads)
     random.seed(1)
     torch.manual_seed(1)
@@ -139,7 +143,7 @@ def main():
     head = nn.Conv2d(WIDTHS[a.arch][1], 1, 1) if strong else None
     params = list(net.parameters()) + (list(head.parameters()) if head is not None else [])
     opt = torch.optim.AdamW(params, lr=1e-3)
-    if bf16:
+    if channels_last:
         net = net.to(memory_format=torch.channels_last)
     ema = copy.deepcopy(net) if strong else None
     y = torch.randint(0, 7, (BATCH,))
@@ -157,7 +161,7 @@ def main():
         if strong:
             x = shades_of_gray(x)
         x = (x / 255 - 0.5) / 0.25
-        if bf16:
+        if channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         opt.zero_grad()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
@@ -174,6 +178,7 @@ def main():
         times.append(time.perf_counter() - t0)
     ms = statistics.median(times[2:]) * 1000  # first steps warm the allocator
     print(json.dumps({"arch": a.arch, "recipe": a.recipe, "precision": a.precision,
+                      "channels_last": channels_last,
                       "size": a.size, "threads": a.threads, "steps": len(times),
                       "ms_per_step": round(ms, 1), "images_per_second": round(BATCH * 1000 / ms, 1)}))
 

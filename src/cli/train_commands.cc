@@ -124,6 +124,8 @@ void add_train_command(CLI::App& app) {
       ->transform(one_of(
           std::map<std::string, Precision>{{"fp32", Precision::kFp32}, {"bf16", Precision::kBf16}}))
       ->default_str("fp32");
+  cmd->add_flag("--channels-last", o->t.channels_last,
+                "Train float32 in the channels-last layout too (bf16 always does)");
   cmd->add_option("--epoch-rule", o->t.epoch_rule,
                   "Weights kept: best-balanced (highest validation balanced accuracy) or last")
       ->transform(one_of(std::map<std::string, EpochRule>{
@@ -187,6 +189,11 @@ void add_train_command(CLI::App& app) {
   cmd->add_flag("!--no-augment", o->t.augment, "Disable augmentation");
   cmd->add_option("--threads", o->t.threads, "Torch threads (0 = all cores)")
       ->capture_default_str();
+  cmd->add_option("--replicas", o->t.replicas,
+                  "Data-parallel copies of the net, one thread each (1 = off; BatchNorm then "
+                  "normalises over batch-size / N images)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   cmd->add_option("--seed", o->t.seed)->capture_default_str();
   cmd->add_option("--limit", o->t.limit, "Use at most N training images (quick runs)");
   cmd->add_option("--version", o->t.version, "Model version string");

@@ -40,6 +40,20 @@ torch::Tensor fast_conv(nn::Conv2d& c, const torch::Tensor& x) {
                                    o.dilation(), o.groups());
 }
 
+}  // namespace
+
+torch::Tensor NetImpl::dropout(torch::nn::Dropout& drop, const torch::Tensor& x) {
+  if (!dropout_generator || !is_training()) return drop(x);
+  // What nn::Dropout computes (ATen's dropout: Bernoulli noise scaled by 1 / (1 - p), times
+  // the input), with the masks drawn from this net's own generator.
+  const double p = drop->options.p();
+  torch::Tensor noise = torch::empty_like(x).bernoulli_(1.0 - p, *dropout_generator);
+  noise.div_(1.0 - p);
+  return x * noise;
+}
+
+namespace {
+
 constexpr long kClassesOut = static_cast<long>(kNumClasses);
 
 // The seed article's Keras network, layer for layer (Keras flattens HWC, we flatten CHW:
@@ -142,7 +156,7 @@ struct ResNetSImpl : NetImpl {
     torch::Tensor s = fused ? fast_conv(stem, x) : stem(x);
     torch::Tensor f = stages->forward(torch::relu(fused ? s : stem_bn(s)));
     torch::Tensor pooled = f.mean({2, 3});
-    return {f, fc(drop(pooled))};
+    return {f, fc(dropout(drop, pooled))};
   }
   torch::Tensor forward(torch::Tensor x) override { return forward_with_features(x).second; }
   // Stem and stages 0..k; head_from() finishes the forward pass from that map.
@@ -156,7 +170,7 @@ struct ResNetSImpl : NetImpl {
   torch::Tensor head_from(torch::Tensor f, std::size_t k) {
     for (std::size_t i = k + 1; i < stages->size(); ++i)
       f = stages[i]->as<BasicBlockImpl>()->forward(f);
-    return fc(drop(f.mean({2, 3})));
+    return fc(dropout(drop, f.mean({2, 3})));
   }
   // The k-th stage's output and the logits.
   std::pair<torch::Tensor, torch::Tensor> forward_with_stage(torch::Tensor x, std::size_t k) {
@@ -271,7 +285,7 @@ struct BackboneNetImpl : NetImpl {
   std::pair<torch::Tensor, torch::Tensor> forward_with_features(torch::Tensor x) override {
     torch::Tensor f = features(x);
     torch::Tensor pooled = f.dim() == 4 ? f.mean({2, 3}) : f;
-    return {f, fc(drop(pooled))};
+    return {f, fc(dropout(drop, pooled))};
   }
   torch::Tensor forward(torch::Tensor x) override { return forward_with_features(x).second; }
   void train(bool on) override {

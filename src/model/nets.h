@@ -17,6 +17,7 @@
 #include <array>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,15 @@ struct NetImpl : torch::nn::Module {
   // Folds every eval-mode BatchNorm into the convolution before it (same outputs, fewer
   // ops). Irreversible: only for serving copies that are never trained or exported.
   virtual void fuse_for_inference() {}
+  // Where the dropout masks of training come from: empty = LibTorch's global generator (as
+  // nn::Dropout, bit for bit); set = this generator. Data-parallel training gives every copy
+  // of the net its own, reseeded each step, so copies running at once draw reproducibly.
+  std::optional<at::Generator> dropout_generator;
+
+ protected:
+  // Dropout of `x` with probability p in training mode (identity in eval mode), through
+  // `drop` or dropout_generator.
+  torch::Tensor dropout(torch::nn::Dropout& drop, const torch::Tensor& x);
 };
 
 // Builds an untrained network; `input` must match what the arch supports (seed-cnn: 28x28).

@@ -81,6 +81,9 @@ nlohmann::ordered_json train_options_json(const TrainOptions& o) {
     j["mix"] = {
         {"mode", mix_name(o.mix)}, {"alpha", o.mix_alpha}, {"probability", o.mix_probability}};
   }
+  // Likewise only data-parallel runs carry the replicas key.
+  if (o.replicas > 1) j["replicas"] = o.replicas;
+  if (o.channels_last) j["channels_last"] = true;
   if (!o.teacher.empty()) {
     j["distill"] = {{"teacher", o.teacher},
                     {"weight", o.distill_weight},

@@ -47,6 +47,10 @@ struct TrainOptions {
   Optimizer optimizer = Optimizer::kAdamW;
   Schedule schedule = Schedule::kOneCycle;  // warm-up then cosine | cosine
   Precision precision = Precision::kFp32;
+  // Weights and activations laid out channels-last (oneDNN's native training layout) in
+  // float32 too (kBf16 always is): the same arithmetic in another reduction order, so
+  // results differ from the standard layout's by rounding only. The saved model is standard.
+  bool channels_last = false;
   EpochRule epoch_rule = EpochRule::kBestBalanced;
   double label_smoothing = 0.1;
   Balance balance = Balance::kLogitAdjust;
@@ -69,6 +73,13 @@ struct TrainOptions {
   double distill_weight = 0.5;       // w in [0, 1]
   double distill_temperature = 1.0;  // T > 0
   int threads = 0;                   // torch intra-op threads; 0 = all cores
+  // Data-parallel replicas of one step (1 = off): the batch is cut into `replicas` shards,
+  // each trained on its own copy of the network by its own worker thread with ONE intra-op
+  // thread (train/replica_workers.h); the shards' gradients are summed into the network the
+  // optimiser steps, and BatchNorm's running statistics are averaged over the copies. So
+  // BatchNorm normalises over batch_size / replicas images ("ghost" batches): a different
+  // recipe from replicas 1, not the same arithmetic faster. Validation uses `threads`.
+  int replicas = 1;
   std::uint64_t seed = 1;
   std::size_t limit = 0;  // use at most this many train images (0 = all; for tests)
   bool progress = true;
@@ -78,5 +89,10 @@ struct TrainOptions {
 };
 
 nlohmann::ordered_json train_options_json(const TrainOptions& o);
+
+// Does a run with these options train channels-last? (bf16, or channels_last asked for.)
+inline bool trains_channels_last(const TrainOptions& o) {
+  return o.precision == Precision::kBf16 || o.channels_last;
+}
 
 }  // namespace skinscan

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/autocast_mode.h>
 #include <opencv2/imgproc.hpp>
 
@@ -177,7 +178,7 @@ TrainingRun::TrainingRun(const TrainOptions& options, const InputSpec& spec, tor
   class_weights = torch::tensor(weights).to(device);
   net = make_net(o.arch, input, o.backbone);
   net->to(device);
-  if (o.precision == Precision::kBf16) set_memory_format(*net, at::MemoryFormat::ChannelsLast);
+  if (trains_channels_last(o)) set_memory_format(*net, at::MemoryFormat::ChannelsLast);
   std::vector<torch::Tensor> params = net->parameters();
   if (o.mask_weight > 0) {
     torch::NoGradGuard guard;
@@ -186,8 +187,7 @@ TrainingRun::TrainingRun(const TrainOptions& options, const InputSpec& spec, tor
     const long channels = forward_for_explanation(*net, probe).first.size(1);
     mask_head = torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, 1, 1));
     mask_head->to(device);
-    if (o.precision == Precision::kBf16)
-      set_memory_format(*mask_head, at::MemoryFormat::ChannelsLast);
+    if (trains_channels_last(o)) set_memory_format(*mask_head, at::MemoryFormat::ChannelsLast);
     for (const auto& p : mask_head->parameters()) params.push_back(p);
   }
   if (o.optimizer == Optimizer::kAdamW) {
@@ -200,6 +200,23 @@ TrainingRun::TrainingRun(const TrainOptions& options, const InputSpec& spec, tor
   }
   ema.decay = o.ema_decay;
   rng.seed(static_cast<std::uint32_t>(o.seed));
+  if (o.replicas > 1) {
+    net->dropout_generator = at::make_generator<at::CPUGeneratorImpl>(o.seed);
+    for (int k = 1; k < o.replicas; ++k) {
+      Net copy = make_net(o.arch, input, o.backbone);
+      copy->to(device);
+      if (trains_channels_last(o)) set_memory_format(*copy, at::MemoryFormat::ChannelsLast);
+      copy->dropout_generator = at::make_generator<at::CPUGeneratorImpl>(o.seed);
+      replica_nets.push_back(copy);
+      if (mask_head) {
+        torch::nn::Conv2d head(
+            std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(mask_head->clone(device)));
+        if (trains_channels_last(o)) set_memory_format(*head, at::MemoryFormat::ChannelsLast);
+        replica_heads.push_back(head);
+      }
+    }
+    workers = std::make_unique<ReplicaWorkers>(static_cast<std::size_t>(o.replicas));
+  }
 }
 
 MixedBatch mix_batch(const torch::Tensor& x, const torch::Tensor& labels, Mix mode, double alpha,
@@ -239,14 +256,20 @@ MixedBatch mix_batch(const torch::Tensor& x, const torch::Tensor& labels, Mix mo
   return m;
 }
 
-StepResult train_step(TrainingRun& run, const std::vector<std::size_t>& indices) {
+namespace {
+
+// Augment -> preprocess -> mix -> forward -> loss -> backward of the images at `indices` on
+// `net` (and `head`, the mask head or null), drawing from `rng`; the total loss is scaled
+// by `scale` before backward (its share of the batch), the returned figures are not.
+StepResult shard_step(const TrainingRun& run, Net& net, torch::nn::Conv2d& head,
+                      const std::vector<std::size_t>& indices, std::mt19937& rng, double scale) {
   const TrainOptions& o = run.o;
-  const bool with_masks = run.mask_head && !run.masks.empty();
+  const bool with_masks = head && !run.masks.empty();
   std::vector<cv::Mat> imgs, masks;
   std::vector<long> ys;
   for (const std::size_t i : indices) {
     cv::Mat mask = with_masks ? run.masks[i].clone() : cv::Mat();
-    imgs.push_back(o.augment ? augment(run.train.images[i], o.augment_options, run.rng,
+    imgs.push_back(o.augment ? augment(run.train.images[i], o.augment_options, rng,
                                        with_masks ? &mask : nullptr)
                              : run.train.images[i]);
     if (with_masks) masks.push_back(mask);
@@ -255,12 +278,10 @@ StepResult train_step(TrainingRun& run, const std::vector<std::size_t>& indices)
   const bool bf16 = o.precision == Precision::kBf16;
   const MixedBatch mixed =
       mix_batch(to_tensor(imgs, run.input).to(run.device), torch::tensor(ys).to(run.device), o.mix,
-                o.mix_alpha, o.mix_probability, run.rng);
+                o.mix_alpha, o.mix_probability, rng);
   torch::Tensor x = mixed.x;
-  if (bf16) x = x.contiguous(at::MemoryFormat::ChannelsLast);
+  if (trains_channels_last(o)) x = x.contiguous(at::MemoryFormat::ChannelsLast);
   const torch::Tensor& y = mixed.labels_a;
-  set_lr(run, lr_at(o, run.step, run.total_steps));
-  run.opt->zero_grad();
   torch::Tensor logits, mask_loss, teacher_p;
   {
     CpuAutocast autocast(bf16);  // the loss below is float32 either way
@@ -269,15 +290,14 @@ StepResult train_step(TrainingRun& run, const std::vector<std::size_t>& indices)
       teacher_p = calibrate(run.teacher->forward(x).to(torch::kFloat32), run.teacher_calibration);
     }
     if (with_masks) {
-      auto [map, l] = forward_for_explanation(*run.net, x);
+      auto [map, l] = forward_for_explanation(*net, x);
       logits = l.to(torch::kFloat32);
       const torch::Tensor target =
           mask_targets(masks, static_cast<int>(map.size(3)), static_cast<int>(map.size(2)))
               .to(run.device);
-      mask_loss =
-          torch::binary_cross_entropy_with_logits(run.mask_head(map).to(torch::kFloat32), target);
+      mask_loss = torch::binary_cross_entropy_with_logits(head(map).to(torch::kFloat32), target);
     } else {
-      logits = run.net->forward(x).to(torch::kFloat32);
+      logits = net->forward(x).to(torch::kFloat32);
     }
   }
   const torch::Tensor train_logits =
@@ -306,11 +326,123 @@ StepResult train_step(TrainingRun& run, const std::vector<std::size_t>& indices)
     r.mask_loss = mask_loss.item<double>();
     loss = loss + o.mask_weight * mask_loss;
   }
+  if (scale != 1.0) loss = loss * scale;
   loss.backward();
+  r.correct = static_cast<std::size_t>(logits.argmax(1).eq(y).sum().item<long>());
+  return r;
+}
+
+// The network and mask head's parameters then buffers, in one list (the unit a copy syncs).
+std::vector<torch::Tensor> replica_state(const Net& net, const torch::nn::Conv2d& head) {
+  std::vector<torch::Tensor> s = state_tensors(*net);
+  if (head) {
+    const std::vector<torch::Tensor> h = state_tensors(*head);
+    s.insert(s.end(), h.begin(), h.end());
+  }
+  return s;
+}
+
+std::vector<torch::Tensor> replica_parameters(const Net& net, const torch::nn::Conv2d& head) {
+  std::vector<torch::Tensor> p = net->parameters();
+  if (head) {
+    const std::vector<torch::Tensor> h = head->parameters();
+    p.insert(p.end(), h.begin(), h.end());
+  }
+  return p;
+}
+
+std::vector<torch::Tensor> replica_buffers(const Net& net, const torch::nn::Conv2d& head) {
+  std::vector<torch::Tensor> b = net->buffers();
+  if (head) {
+    const std::vector<torch::Tensor> h = head->buffers();
+    b.insert(b.end(), h.begin(), h.end());
+  }
+  return b;
+}
+
+// One data-parallel step's forward/backward (see the header): gradients summed into
+// run.net (and run.mask_head), BatchNorm running statistics averaged into them.
+StepResult replicated_step(TrainingRun& run, const std::vector<std::size_t>& indices) {
+  const std::size_t n = run.workers->size();
+  std::vector<std::vector<std::size_t>> shards(n);
+  for (std::size_t k = 0, at = 0; k < n; ++k) {
+    const std::size_t len = indices.size() / n + (k < indices.size() % n ? 1 : 0);
+    shards[k].assign(indices.begin() + static_cast<long>(at),
+                     indices.begin() + static_cast<long>(at + len));
+    at += len;
+  }
+  std::vector<std::uint32_t> seeds(n);
+  for (std::uint32_t& s : seeds) s = static_cast<std::uint32_t>(run.rng());
+  {
+    torch::NoGradGuard guard;
+    const std::vector<torch::Tensor> master = replica_state(run.net, run.mask_head);
+    for (std::size_t k = 1; k < n; ++k) {
+      torch::nn::Conv2d head =
+          run.mask_head ? run.replica_heads[k - 1] : torch::nn::Conv2d{nullptr};
+      const std::vector<torch::Tensor> copy = replica_state(run.replica_nets[k - 1], head);
+      for (std::size_t t = 0; t < copy.size(); ++t) copy[t].copy_(master[t]);
+      run.replica_nets[k - 1]->train(run.net->is_training());  // BatchNorm's mode follows
+      if (head) head->train(run.net->is_training());
+      for (torch::Tensor& p : replica_parameters(run.replica_nets[k - 1], head))
+        p.mutable_grad() = torch::Tensor();
+    }
+  }
+  std::vector<StepResult> out(n);
+  run.workers->run([&](std::size_t k) {
+    if (shards[k].empty()) return;
+    Net net = k == 0 ? run.net : run.replica_nets[k - 1];
+    torch::nn::Conv2d head = !run.mask_head ? torch::nn::Conv2d{nullptr}
+                             : k == 0       ? run.mask_head
+                                            : run.replica_heads[k - 1];
+    std::mt19937 rng(seeds[k]);
+    net->dropout_generator->set_current_seed(seeds[k]);  // a function of the step's draws
+    out[k] =
+        shard_step(run, net, head, shards[k], rng,
+                   static_cast<double>(shards[k].size()) / static_cast<double>(indices.size()));
+  });
+  torch::NoGradGuard guard;
+  const std::vector<torch::Tensor> params = replica_parameters(run.net, run.mask_head);
+  const std::vector<torch::Tensor> buffers = replica_buffers(run.net, run.mask_head);
+  std::size_t used = 1;
+  for (std::size_t k = 1; k < n; ++k) {
+    if (shards[k].empty()) continue;
+    ++used;
+    torch::nn::Conv2d head = run.mask_head ? run.replica_heads[k - 1] : torch::nn::Conv2d{nullptr};
+    const std::vector<torch::Tensor> p = replica_parameters(run.replica_nets[k - 1], head);
+    for (std::size_t t = 0; t < p.size(); ++t) {
+      if (!p[t].grad().defined()) continue;
+      if (params[t].grad().defined())
+        params[t].mutable_grad().add_(p[t].grad());
+      else
+        params[t].mutable_grad() = p[t].grad().clone();
+    }
+    const std::vector<torch::Tensor> b = replica_buffers(run.replica_nets[k - 1], head);
+    for (std::size_t t = 0; t < b.size(); ++t)
+      if (b[t].is_floating_point()) buffers[t].add_(b[t]);
+  }
+  for (const torch::Tensor& b : buffers)
+    if (b.is_floating_point()) b.div_(static_cast<double>(used));
+  StepResult r;
+  for (std::size_t k = 0; k < n; ++k) {
+    const double w = static_cast<double>(shards[k].size()) / static_cast<double>(indices.size());
+    r.loss += w * out[k].loss;
+    r.mask_loss += w * out[k].mask_loss;
+    r.distill_loss += w * out[k].distill_loss;
+    r.correct += out[k].correct;
+  }
+  return r;
+}
+
+}  // namespace
+
+StepResult train_step(TrainingRun& run, const std::vector<std::size_t>& indices) {
+  set_lr(run, lr_at(run.o, run.step, run.total_steps));
+  run.opt->zero_grad();
+  const StepResult r = run.workers ? replicated_step(run, indices)
+                                   : shard_step(run, run.net, run.mask_head, indices, run.rng, 1.0);
   run.opt->step();
   ++run.step;
-  if (o.ema_decay > 0) run.ema.update(*run.net, run.step);
-  r.correct = static_cast<std::size_t>(logits.argmax(1).eq(y).sum().item<long>());
+  if (run.o.ema_decay > 0) run.ema.update(*run.net, run.step);
   return r;
 }
 

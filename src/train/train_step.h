@@ -9,6 +9,14 @@
 //   distillation loss against a teacher's calibrated probabilities] [+ mask_weight * BCE(mask
 //   head(stage map), mask)]
 //   -> backward -> optimiser step at the schedule's learning rate -> EMA update
+//
+// With options.replicas = N > 1 the batch is cut into N contiguous shards; worker k runs
+// the whole chain up to backward on shard k with its own copy of the network (copy 0 is
+// `net` itself; the others are refreshed from it before every step) and its own random
+// generators (augmentation and dropout), seeded by N draws from the run's generator. The shards'
+// losses are weighted by their share of the batch, so the summed gradients are those of the batch
+// mean; BatchNorm's running statistics are the copies' mean. Deterministic for a given N, and
+// resumable (the copies hold no state between steps).
 #pragma once
 
 #include <array>
@@ -22,6 +30,7 @@
 
 #include "model/nets.h"
 #include "train/finalize.h"
+#include "train/replica_workers.h"
 #include "train/train_options.h"
 
 namespace skinscan {
@@ -79,6 +88,11 @@ struct TrainingRun {
   Net teacher;
   Calibration teacher_calibration;
   std::mt19937 rng;
+  // options.replicas > 1: copies 1..N-1 of the network (and of the mask head) and the N
+  // worker threads; empty / null otherwise.
+  std::vector<Net> replica_nets;
+  std::vector<torch::nn::Conv2d> replica_heads;
+  std::unique_ptr<ReplicaWorkers> workers;
   std::size_t step = 0, total_steps = 0;
   // Best-so-far bookkeeping of the epoch loop (checkpointed with the rest).
   std::vector<torch::Tensor> best;

@@ -255,6 +255,15 @@ void check_options(const TrainOptions& o) {
         "arch ensemble is not trained: train its members, then run skinscan ensemble");
   }
   arch_info(o.arch);  // an unknown architecture fails before any image is decoded
+  if (o.replicas < 1 || o.replicas > o.batch_size) {
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "replicas must be between 1 and the batch size");
+  }
+  if (o.replicas > 1 && o.arch == "backbone") {
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "replicas > 1 needs a SkinScan net (a TorchScript backbone's own "
+                          "random draws cannot be given one generator per copy)");
+  }
   if (!(o.ema_decay >= 0 && o.ema_decay < 1)) {
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument, "EMA decay must be in [0, 1)");
   }
@@ -318,8 +327,7 @@ void attach_teacher(TrainingRun& run, const Classifier& teacher) {
   run.teacher_calibration = teacher.info().calibration;
   run.teacher->eval();
   run.teacher->to(run.device);
-  if (run.o.precision == Precision::kBf16)
-    set_memory_format(*run.teacher, at::MemoryFormat::ChannelsLast);
+  if (trains_channels_last(run.o)) set_memory_format(*run.teacher, at::MemoryFormat::ChannelsLast);
 }
 
 }  // namespace
@@ -412,7 +420,7 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
     if (o.stop_after > 0 && epoch >= o.stop_after && epoch < o.epochs) return std::nullopt;
   }
   // The saved network is float32 in the standard layout whatever the training precision.
-  if (o.precision == Precision::kBf16) set_memory_format(*run.net, at::MemoryFormat::Contiguous);
+  if (trains_channels_last(o)) set_memory_format(*run.net, at::MemoryFormat::Contiguous);
   restore(*run.net, run.best);
   run.net->eval();
   run.net->to(torch::kCPU);
