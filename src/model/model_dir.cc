@@ -20,16 +20,26 @@ void save_model(const std::string& dir, const ModelInfo& info, const Net& net) {
   torch::serialize::OutputArchive archive;
   net->save(archive);
   archive.save_to(tmp_w.string());
-  save_backbone(net, (fs::path(dir) / kBackboneFile).string());
-  // weights.pt is written in full first, then model.json is replaced whole, then weights.pt:
-  // a failure while writing leaves the old model as it was (and no .tmp behind).
+  // weights.pt (and a backbone's backbone.pt) are written in full to .tmp files first, then
+  // model.json is replaced whole, then the .tmp files are renamed: a failure while writing
+  // leaves the old model as it was (and no .tmp behind).
+  const fs::path tmp_b = fs::path(dir) / (std::string(kBackboneFile) + ".tmp");
+  std::error_code ignored;
+  fs::remove(tmp_b, ignored);
   try {
+    try {
+      save_backbone(net, tmp_b.string());  // no file for other architectures
+    } catch (const c10::Error& e) {
+      throw ModelError(tmp_b.string() + ": cannot write the backbone: " +
+                       std::string(e.what_without_backtrace()).substr(0, 300));
+    }
     save_model_info(dir, info);
   } catch (const ModelError&) {
-    std::error_code ignored;
     fs::remove(tmp_w, ignored);
+    fs::remove(tmp_b, ignored);
     throw;
   }
+  if (fs::exists(tmp_b)) fs::rename(tmp_b, fs::path(dir) / kBackboneFile);
   fs::rename(tmp_w, fs::path(dir) / kWeightsFile);
 }
 

@@ -332,32 +332,32 @@ StepResult shard_step(const TrainingRun& run, Net& net, torch::nn::Conv2d& head,
   return r;
 }
 
-// The network and mask head's parameters then buffers, in one list (the unit a copy syncs).
-std::vector<torch::Tensor> replica_state(const Net& net, const torch::nn::Conv2d& head) {
-  std::vector<torch::Tensor> s = state_tensors(*net);
+enum class Tensors { kParameters, kBuffers, kBoth };
+
+// The network's then the mask head's (if any) parameters, buffers, or parameters then
+// buffers (the unit a copy is refreshed by), in one list.
+std::vector<torch::Tensor> replica_tensors(const Net& net, const torch::nn::Conv2d& head,
+                                           Tensors which) {
+  auto of = [which](const torch::nn::Module& m) {
+    if (which == Tensors::kParameters) return m.parameters();
+    if (which == Tensors::kBuffers) return m.buffers();
+    return state_tensors(m);
+  };
+  std::vector<torch::Tensor> t = of(*net);
   if (head) {
-    const std::vector<torch::Tensor> h = state_tensors(*head);
-    s.insert(s.end(), h.begin(), h.end());
+    const std::vector<torch::Tensor> h = of(*head);
+    t.insert(t.end(), h.begin(), h.end());
   }
-  return s;
+  return t;
 }
 
-std::vector<torch::Tensor> replica_parameters(const Net& net, const torch::nn::Conv2d& head) {
-  std::vector<torch::Tensor> p = net->parameters();
-  if (head) {
-    const std::vector<torch::Tensor> h = head->parameters();
-    p.insert(p.end(), h.begin(), h.end());
-  }
-  return p;
+// Copy k's network and mask head (copy 0: the run's own; no mask head: null).
+Net net_of(const TrainingRun& run, std::size_t k) {
+  return k == 0 ? run.net : run.replica_nets[k - 1];
 }
-
-std::vector<torch::Tensor> replica_buffers(const Net& net, const torch::nn::Conv2d& head) {
-  std::vector<torch::Tensor> b = net->buffers();
-  if (head) {
-    const std::vector<torch::Tensor> h = head->buffers();
-    b.insert(b.end(), h.begin(), h.end());
-  }
-  return b;
+torch::nn::Conv2d head_of(const TrainingRun& run, std::size_t k) {
+  if (!run.mask_head) return torch::nn::Conv2d{nullptr};
+  return k == 0 ? run.mask_head : run.replica_heads[k - 1];
 }
 
 // One data-parallel step's forward/backward (see the header): gradients summed into
@@ -375,25 +375,23 @@ StepResult replicated_step(TrainingRun& run, const std::vector<std::size_t>& ind
   for (std::uint32_t& s : seeds) s = static_cast<std::uint32_t>(run.rng());
   {
     torch::NoGradGuard guard;
-    const std::vector<torch::Tensor> master = replica_state(run.net, run.mask_head);
+    const std::vector<torch::Tensor> master =
+        replica_tensors(run.net, run.mask_head, Tensors::kBoth);
     for (std::size_t k = 1; k < n; ++k) {
-      torch::nn::Conv2d head =
-          run.mask_head ? run.replica_heads[k - 1] : torch::nn::Conv2d{nullptr};
-      const std::vector<torch::Tensor> copy = replica_state(run.replica_nets[k - 1], head);
+      torch::nn::Conv2d head = head_of(run, k);
+      const std::vector<torch::Tensor> copy = replica_tensors(net_of(run, k), head, Tensors::kBoth);
       for (std::size_t t = 0; t < copy.size(); ++t) copy[t].copy_(master[t]);
-      run.replica_nets[k - 1]->train(run.net->is_training());  // BatchNorm's mode follows
+      net_of(run, k)->train(run.net->is_training());  // BatchNorm's mode follows
       if (head) head->train(run.net->is_training());
-      for (torch::Tensor& p : replica_parameters(run.replica_nets[k - 1], head))
+      for (torch::Tensor& p : replica_tensors(net_of(run, k), head, Tensors::kParameters))
         p.mutable_grad() = torch::Tensor();
     }
   }
   std::vector<StepResult> out(n);
   run.workers->run([&](std::size_t k) {
     if (shards[k].empty()) return;
-    Net net = k == 0 ? run.net : run.replica_nets[k - 1];
-    torch::nn::Conv2d head = !run.mask_head ? torch::nn::Conv2d{nullptr}
-                             : k == 0       ? run.mask_head
-                                            : run.replica_heads[k - 1];
+    Net net = net_of(run, k);
+    torch::nn::Conv2d head = head_of(run, k);
     std::mt19937 rng(seeds[k]);
     net->dropout_generator->set_current_seed(seeds[k]);  // a function of the step's draws
     out[k] =
@@ -401,14 +399,17 @@ StepResult replicated_step(TrainingRun& run, const std::vector<std::size_t>& ind
                    static_cast<double>(shards[k].size()) / static_cast<double>(indices.size()));
   });
   torch::NoGradGuard guard;
-  const std::vector<torch::Tensor> params = replica_parameters(run.net, run.mask_head);
-  const std::vector<torch::Tensor> buffers = replica_buffers(run.net, run.mask_head);
+  const std::vector<torch::Tensor> params =
+      replica_tensors(run.net, run.mask_head, Tensors::kParameters);
+  const std::vector<torch::Tensor> buffers =
+      replica_tensors(run.net, run.mask_head, Tensors::kBuffers);
   std::size_t used = 1;
   for (std::size_t k = 1; k < n; ++k) {
     if (shards[k].empty()) continue;
     ++used;
-    torch::nn::Conv2d head = run.mask_head ? run.replica_heads[k - 1] : torch::nn::Conv2d{nullptr};
-    const std::vector<torch::Tensor> p = replica_parameters(run.replica_nets[k - 1], head);
+    const torch::nn::Conv2d head = head_of(run, k);
+    const std::vector<torch::Tensor> p =
+        replica_tensors(net_of(run, k), head, Tensors::kParameters);
     for (std::size_t t = 0; t < p.size(); ++t) {
       if (!p[t].grad().defined()) continue;
       if (params[t].grad().defined())
@@ -416,7 +417,7 @@ StepResult replicated_step(TrainingRun& run, const std::vector<std::size_t>& ind
       else
         params[t].mutable_grad() = p[t].grad().clone();
     }
-    const std::vector<torch::Tensor> b = replica_buffers(run.replica_nets[k - 1], head);
+    const std::vector<torch::Tensor> b = replica_tensors(net_of(run, k), head, Tensors::kBuffers);
     for (std::size_t t = 0; t < b.size(); ++t)
       if (b[t].is_floating_point()) buffers[t].add_(b[t]);
   }

@@ -116,6 +116,27 @@ TEST(Training, FineTunesATorchScriptBackbone) {
   EXPECT_EQ(loaded.info().input.width, 64);
   const std::vector<cv::Mat> imgs = {load_image(ds, 0), load_image(ds, 1)};
   EXPECT_TRUE(torch::allclose(trained.probabilities(imgs), loaded.probabilities(imgs), 1e-5, 1e-6));
+
+  // A save that fails (model.json.tmp blocked) leaves the old backbone.pt as it was, even
+  // though the backbone it would have written differs, and leaves no .tmp file behind.
+  const std::filesystem::path m(out);
+  const std::string backbone_before = testing::read_text(m / "backbone.pt");
+  std::filesystem::create_directory(m / "model.json.tmp");
+  {
+    torch::NoGradGuard guard;
+    trained.net()->parameters().front().add_(1.0);
+  }
+  EXPECT_THROW(save_model(out, trained.info(), trained.net()), ModelError);
+  EXPECT_EQ(testing::read_text(m / "backbone.pt"), backbone_before);
+  EXPECT_FALSE(std::filesystem::exists(m / "backbone.pt.tmp"));
+  EXPECT_FALSE(std::filesystem::exists(m / "weights.pt.tmp"));
+  // Writable again: the new backbone lands with the rest.
+  std::filesystem::remove(m / "model.json.tmp");
+  save_model(out, trained.info(), trained.net());
+  EXPECT_NE(testing::read_text(m / "backbone.pt"), backbone_before);
+  EXPECT_FALSE(std::filesystem::exists(m / "backbone.pt.tmp"));
+  EXPECT_TRUE(torch::equal(Classifier::load(out).net()->parameters().front(),
+                           trained.net()->parameters().front()));
 }
 
 }  // namespace
