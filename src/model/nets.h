@@ -43,8 +43,8 @@ struct NetImpl : torch::nn::Module {
   std::optional<at::Generator> dropout_generator;
 
  protected:
-  // Dropout of `x` with probability p in training mode (identity in eval mode), through
-  // `drop` or dropout_generator.
+  // `drop`'s dropout of `x` in training mode (identity in eval mode), its masks drawn from
+  // dropout_generator when one is set.
   torch::Tensor dropout(torch::nn::Dropout& drop, const torch::Tensor& x);
 };
 
