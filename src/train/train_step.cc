@@ -332,16 +332,13 @@ StepResult shard_step(const TrainingRun& run, Net& net, torch::nn::Conv2d& head,
   return r;
 }
 
-enum class Tensors { kParameters, kBuffers, kBoth };
+enum class Tensors { kParameters, kBuffers };
 
-// The network's then the mask head's (if any) parameters, buffers, or parameters then
-// buffers (the unit a copy is refreshed by), in one list.
+// The network's then the mask head's (if any) parameters or buffers, in one list.
 std::vector<torch::Tensor> replica_tensors(const Net& net, const torch::nn::Conv2d& head,
                                            Tensors which) {
   auto of = [which](const torch::nn::Module& m) {
-    if (which == Tensors::kParameters) return m.parameters();
-    if (which == Tensors::kBuffers) return m.buffers();
-    return state_tensors(m);
+    return which == Tensors::kParameters ? m.parameters() : m.buffers();
   };
   std::vector<torch::Tensor> t = of(*net);
   if (head) {
@@ -375,12 +372,13 @@ StepResult replicated_step(TrainingRun& run, const std::vector<std::size_t>& ind
   for (std::uint32_t& s : seeds) s = static_cast<std::uint32_t>(run.rng());
   {
     torch::NoGradGuard guard;
-    const std::vector<torch::Tensor> master =
-        replica_tensors(run.net, run.mask_head, Tensors::kBoth);
+    const std::vector<torch::Tensor> net_state = state_tensors(*run.net);
+    const std::vector<torch::Tensor> head_state =
+        run.mask_head ? state_tensors(*run.mask_head) : std::vector<torch::Tensor>{};
     for (std::size_t k = 1; k < n; ++k) {
       torch::nn::Conv2d head = head_of(run, k);
-      const std::vector<torch::Tensor> copy = replica_tensors(net_of(run, k), head, Tensors::kBoth);
-      for (std::size_t t = 0; t < copy.size(); ++t) copy[t].copy_(master[t]);
+      restore(*net_of(run, k), net_state);
+      if (head) restore(*head, head_state);
       net_of(run, k)->train(run.net->is_training());  // BatchNorm's mode follows
       if (head) head->train(run.net->is_training());
       for (torch::Tensor& p : replica_tensors(net_of(run, k), head, Tensors::kParameters))
