@@ -15,9 +15,14 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
 
 #include "data/allocator.h"
 #include "data/dataset.h"
+#include "model/preprocess.h"
+#include "train/augment.h"
 #include "train/masks.h"
 #include "train/train_step.h"
 
@@ -70,116 +75,85 @@ void BM_TrainStep(benchmark::State& state, const std::string& arch, const std::s
   state.SetItemsProcessed(state.iterations() * static_cast<long>(kBatch));
 }
 
-BENCHMARK_CAPTURE(BM_TrainStep, seed_cnn, std::string("seed-cnn"), std::string("base"))
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(3);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_s, std::string("resnet-s"), std::string("base"))
-    ->Arg(1)
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_m, std::string("resnet-m"), std::string("base"))
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_s_shipped, std::string("resnet-s"), std::string("shipped"))
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_m_shipped, std::string("resnet-m"), std::string("shipped"))
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_s_bf16, std::string("resnet-s"), std::string("bf16"))
-    ->Arg(1)
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_m_bf16, std::string("resnet-m"), std::string("bf16"))
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_s_128, std::string("resnet-s"), std::string("base"), 128, 96)
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_m_128, std::string("resnet-m"), std::string("base"), 128, 96)
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_s_bf16_128, std::string("resnet-s"), std::string("bf16"),
-                  128, 96)
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_m_bf16_128, std::string("resnet-m"), std::string("bf16"),
-                  128, 96)
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_s_r2, std::string("resnet-s"), std::string("base"), 0, 0, 2)
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_m_r2, std::string("resnet-m"), std::string("base"), 0, 0, 2)
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_s_bf16_r2, std::string("resnet-s"), std::string("bf16"), 0,
-                  0, 2)
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_m_bf16_r2, std::string("resnet-m"), std::string("bf16"), 0,
-                  0, 2)
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_s_cl, std::string("resnet-s"), std::string("base"), 0, 0, 1,
-                  true)
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_m_cl, std::string("resnet-m"), std::string("base"), 0, 0, 1,
-                  true)
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_s_cl_r2, std::string("resnet-s"), std::string("base"), 0, 0,
-                  2, true)
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(5);
-BENCHMARK_CAPTURE(BM_TrainStep, resnet_m_cl_r2, std::string("resnet-m"), std::string("base"), 0, 0,
-                  2, true)
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->MinTime(5);
+// The part of the step that runs on one thread in the standard step: augmenting the batch's
+// 64 images (OpenCV) and THE preprocessing into a tensor. Its share of a step's time bounds
+// what spreading the batch's images over threads could gain.
+void BM_AugmentBatch(benchmark::State& state, const std::string& arch, bool strong) {
+  const InputSpec spec = arch_info(arch).input;
+  const Dataset ds = shared_ham10000();
+  std::vector<std::size_t> idx;
+  for (std::size_t i = 0; i < kBatch; ++i) idx.push_back(i * 97);
+  const std::vector<cv::Mat> images = load_model_inputs(ds, idx, spec, false);
+  const AugmentOptions options = strong ? AugmentOptions::strong() : AugmentOptions{};
+  std::mt19937 rng(1);
+  for (auto _ : state) {
+    std::vector<cv::Mat> out;
+    for (const cv::Mat& m : images) out.push_back(augment(m, options, rng));
+    benchmark::DoNotOptimize(to_tensor(out, spec).data_ptr());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<long>(kBatch));
+}
+
+// One row per (name, architecture, recipe, input size, replicas, channels-last, threads).
+struct Row {
+  const char* name;
+  const char* arch;
+  const char* recipe;
+  int width = 0, height = 0, replicas = 1;
+  bool channels_last = false;
+  std::vector<int> threads = {2};
+};
+
+const std::vector<Row>& rows() {
+  static const std::vector<Row> r = {
+      {"seed_cnn", "seed-cnn", "base"},
+      {"resnet_s", "resnet-s", "base", 0, 0, 1, false, {1, 2}},
+      {"resnet_m", "resnet-m", "base"},
+      {"resnet_s_shipped", "resnet-s", "shipped"},
+      {"resnet_m_shipped", "resnet-m", "shipped"},
+      {"resnet_s_bf16", "resnet-s", "bf16", 0, 0, 1, false, {1, 2}},
+      {"resnet_m_bf16", "resnet-m", "bf16"},
+      {"resnet_s_128", "resnet-s", "base", 128, 96},
+      {"resnet_m_128", "resnet-m", "base", 128, 96},
+      {"resnet_s_bf16_128", "resnet-s", "bf16", 128, 96},
+      {"resnet_m_bf16_128", "resnet-m", "bf16", 128, 96},
+      {"resnet_s_r2", "resnet-s", "base", 0, 0, 2},
+      {"resnet_m_r2", "resnet-m", "base", 0, 0, 2},
+      {"resnet_s_bf16_r2", "resnet-s", "bf16", 0, 0, 2},
+      {"resnet_m_bf16_r2", "resnet-m", "bf16", 0, 0, 2},
+      {"resnet_s_cl", "resnet-s", "base", 0, 0, 1, true},
+      {"resnet_m_cl", "resnet-m", "base", 0, 0, 1, true},
+      {"resnet_s_cl_r2", "resnet-s", "base", 0, 0, 2, true},
+      {"resnet_m_cl_r2", "resnet-m", "base", 0, 0, 2, true},
+  };
+  return r;
+}
+
+void register_all() {
+  for (const Row& row : rows()) {
+    const std::string arch = row.arch, recipe = row.recipe;
+    auto* b = benchmark::RegisterBenchmark(
+        (std::string("BM_TrainStep/") + row.name).c_str(), [=](benchmark::State& s) {
+          BM_TrainStep(s, arch, recipe, row.width, row.height, row.replicas, row.channels_last);
+        });
+    for (const int t : row.threads) b->Arg(t);
+    b->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(arch == "seed-cnn" ? 3 : 5);
+  }
+  for (const bool strong : {false, true}) {
+    benchmark::RegisterBenchmark(
+        strong ? "BM_AugmentBatch/resnet_s_strong" : "BM_AugmentBatch/resnet_s",
+        [=](benchmark::State& s) { BM_AugmentBatch(s, "resnet-s", strong); })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->MinTime(3);
+  }
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   skinscan::tune_allocator();
+  register_all();
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
