@@ -15,12 +15,14 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
+#include <numeric>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "data/allocator.h"
 #include "data/dataset.h"
+#include "model/batch_norm.h"
 #include "model/preprocess.h"
 #include "train/augment.h"
 #include "train/masks.h"
@@ -48,6 +50,7 @@ void BM_TrainStep(benchmark::State& state, const std::string& arch, const std::s
   o.channels_last = channels_last;
   const bool shipped = recipe == "shipped";
   if (recipe == "bf16") o.precision = Precision::kBf16;
+  if (recipe == "ghost") o.ghost_batch_norm = true;  // replicas > 1: per-copy BatchNorm
   if (shipped) {
     o.colour = ColourConstancy::kShadesOfGray;
     o.augment_options = AugmentOptions::strong();
@@ -85,13 +88,39 @@ void BM_AugmentBatch(benchmark::State& state, const std::string& arch, bool stro
   for (std::size_t i = 0; i < kBatch; ++i) idx.push_back(i * 97);
   const std::vector<cv::Mat> images = load_model_inputs(ds, idx, spec, false);
   const AugmentOptions options = strong ? AugmentOptions::strong() : AugmentOptions{};
+  std::vector<std::size_t> all(images.size());
+  std::iota(all.begin(), all.end(), std::size_t{0});
   std::mt19937 rng(1);
   for (auto _ : state) {
-    std::vector<cv::Mat> out;
-    for (const cv::Mat& m : images) out.push_back(augment(m, options, rng));
-    benchmark::DoNotOptimize(to_tensor(out, spec).data_ptr());
+    const AugmentedBatch batch = augment_batch(images, {}, all, &options, rng);
+    benchmark::DoNotOptimize(to_tensor(batch.images, spec).data_ptr());
   }
   state.SetItemsProcessed(state.iterations() * static_cast<long>(kBatch));
+}
+
+// One BatchNorm layer's training forward + backward on one thread, on resnet-m's largest
+// map (32 images of one shard, 32 channels, 48x36, channels-last): LibTorch's own batch
+// norm against SkinScan's synchronised one with a single copy (no waiting), so the
+// difference is the synchronised arithmetic's own cost per layer.
+void BM_BatchNormLayer(benchmark::State& state, bool synced) {
+  torch::set_num_threads(1);
+  torch::manual_seed(1);
+  const torch::Tensor x = torch::randn({32, 32, 36, 48}).contiguous(at::MemoryFormat::ChannelsLast);
+  const torch::Tensor dy = torch::randn_like(x);
+  BatchNorm bn(32);
+  bn->train();
+  if (synced) {
+    auto sync = std::make_shared<BatchNormSync>(1);
+    sync->begin_step(1);
+    bn->sync = sync;
+  }
+  const torch::Tensor input = x.detach().requires_grad_(true);
+  for (auto _ : state) {
+    const torch::Tensor y = bn(input);
+    y.backward(dy);
+    benchmark::DoNotOptimize(input.grad().data_ptr());
+    input.mutable_grad() = torch::Tensor();
+  }
 }
 
 // One row per (name, architecture, recipe, input size, replicas, channels-last, threads).
@@ -125,6 +154,8 @@ const std::vector<Row>& rows() {
       {"resnet_m_cl", "resnet-m", "base", 0, 0, 1, true},
       {"resnet_s_cl_r2", "resnet-s", "base", 0, 0, 2, true},
       {"resnet_m_cl_r2", "resnet-m", "base", 0, 0, 2, true},
+      {"resnet_s_cl_r2_ghost", "resnet-s", "ghost", 0, 0, 2, true},
+      {"resnet_m_cl_r2_ghost", "resnet-m", "ghost", 0, 0, 2, true},
   };
   return r;
 }
@@ -138,6 +169,12 @@ void register_all() {
         });
     for (const int t : row.threads) b->Arg(t);
     b->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(arch == "seed-cnn" ? 3 : 5);
+  }
+  for (const bool synced : {false, true}) {
+    benchmark::RegisterBenchmark(synced ? "BM_BatchNormLayer/synced" : "BM_BatchNormLayer/native",
+                                 [=](benchmark::State& s) { BM_BatchNormLayer(s, synced); })
+        ->Unit(benchmark::kMicrosecond)
+        ->MinTime(2);
   }
   for (const bool strong : {false, true}) {
     benchmark::RegisterBenchmark(

@@ -190,10 +190,13 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--threads", o->t.threads, "Torch threads (0 = all cores)")
       ->capture_default_str();
   cmd->add_option("--replicas", o->t.replicas,
-                  "Data-parallel copies of the net, one thread each (1 = off; BatchNorm then "
-                  "normalises over batch-size / N images)")
+                  "Data-parallel copies of the net, one thread each (1 = off); BatchNorm "
+                  "statistics are exchanged so they span the whole batch")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  cmd->add_flag("--ghost-bn", o->t.ghost_batch_norm,
+                "With --replicas: each copy normalises over its own batch-size / N images "
+                "(the earlier data-parallel recipe)");
   cmd->add_option("--seed", o->t.seed)->capture_default_str();
   cmd->add_option("--limit", o->t.limit, "Use at most N training images (quick runs)");
   cmd->add_option("--version", o->t.version, "Model version string");

@@ -1,6 +1,7 @@
 #include "model/nets.h"
 
 #include "data/error.h"
+#include "model/batch_norm.h"
 #include "model/explain.h"
 
 #include <stdexcept>
@@ -16,9 +17,9 @@ namespace nn = torch::nn;
 namespace {
 
 // conv (no bias) followed by eval BatchNorm == conv with scaled weight and a bias.
-void fold_bn(nn::Conv2d& conv, nn::BatchNorm2d& bn) {
+void fold_bn(nn::Conv2d& conv, BatchNorm& bn) {
   torch::NoGradGuard guard;
-  const torch::Tensor scale = bn->weight / torch::sqrt(bn->running_var + bn->options.eps());
+  const torch::Tensor scale = bn->weight / torch::sqrt(bn->running_var + bn->eps);
   conv->weight.mul_(scale.view({-1, 1, 1, 1}));
   torch::Tensor bias = bn->bias - bn->running_mean * scale;
   if (conv->bias.defined()) bias = bias + conv->bias * scale;
@@ -50,6 +51,19 @@ torch::Tensor NetImpl::dropout(torch::nn::Dropout& drop, const torch::Tensor& x)
   torch::Tensor noise = torch::empty_like(x).bernoulli_(1.0 - p, *dropout_generator);
   noise.div_(1.0 - p);
   return x * noise;
+}
+
+std::size_t NetImpl::share_batch_norm(const std::shared_ptr<BatchNormSync>& sync,
+                                      std::size_t rank) {
+  std::size_t set = 0;
+  for (const std::shared_ptr<torch::nn::Module>& m : modules(/*include_self=*/false)) {
+    if (auto* bn = dynamic_cast<BatchNormImpl*>(m.get())) {
+      bn->sync = sync;
+      bn->rank = rank;
+      ++set;
+    }
+  }
+  return set;
 }
 
 namespace {
@@ -88,19 +102,19 @@ struct SeedCnnImpl : NetImpl {
 
 struct BasicBlockImpl : nn::Module {
   nn::Conv2d conv1{nullptr}, conv2{nullptr}, down{nullptr};
-  nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, down_bn{nullptr};
+  BatchNorm bn1{nullptr}, bn2{nullptr}, down_bn{nullptr};
 
   BasicBlockImpl(long in, long out, long stride) {
     conv1 = register_module(
         "conv1", nn::Conv2d(nn::Conv2dOptions(in, out, 3).stride(stride).padding(1).bias(false)));
-    bn1 = register_module("bn1", nn::BatchNorm2d(out));
+    bn1 = register_module("bn1", BatchNorm(out));
     conv2 =
         register_module("conv2", nn::Conv2d(nn::Conv2dOptions(out, out, 3).padding(1).bias(false)));
-    bn2 = register_module("bn2", nn::BatchNorm2d(out));
+    bn2 = register_module("bn2", BatchNorm(out));
     if (stride != 1 || in != out) {
       down = register_module("down",
                              nn::Conv2d(nn::Conv2dOptions(in, out, 1).stride(stride).bias(false)));
-      down_bn = register_module("down_bn", nn::BatchNorm2d(out));
+      down_bn = register_module("down_bn", BatchNorm(out));
     }
   }
   bool fused = false;
@@ -125,7 +139,7 @@ TORCH_MODULE(BasicBlock);
 
 struct ResNetSImpl : NetImpl {
   nn::Conv2d stem{nullptr};
-  nn::BatchNorm2d stem_bn{nullptr};
+  BatchNorm stem_bn{nullptr};
   nn::Sequential stages;
   nn::Dropout drop{0.2};
   nn::Linear fc{nullptr};
@@ -133,7 +147,7 @@ struct ResNetSImpl : NetImpl {
   explicit ResNetSImpl(const std::vector<long>& widths) {
     stem = register_module(
         "stem", nn::Conv2d(nn::Conv2dOptions(3, widths[0], 3).stride(2).padding(1).bias(false)));
-    stem_bn = register_module("stem_bn", nn::BatchNorm2d(widths[0]));
+    stem_bn = register_module("stem_bn", BatchNorm(widths[0]));
     long in = widths[0];
     for (std::size_t i = 0; i < widths.size(); ++i) {
       stages->push_back(BasicBlock(in, widths[i], i == 0 ? 1 : 2));

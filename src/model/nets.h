@@ -30,6 +30,8 @@
 
 namespace skinscan {
 
+class BatchNormSync;  // model/batch_norm.h
+
 struct NetImpl : torch::nn::Module {
   virtual torch::Tensor forward(torch::Tensor x) = 0;
   // Last convolutional feature map [N,C,h,w] and the logits computed from it (Grad-CAM).
@@ -41,6 +43,11 @@ struct NetImpl : torch::nn::Module {
   // nn::Dropout, bit for bit); set = this generator. Data-parallel training gives every copy
   // of the net its own, reseeded each step, so copies running at once draw reproducibly.
   std::optional<at::Generator> dropout_generator;
+  // Data-parallel training: this copy (`rank`) of the network normalises, in training mode,
+  // with the statistics of the whole batch spread over the copies sharing `sync`
+  // (model/batch_norm.h); null = over its own batch. Returns how many BatchNorm layers it set
+  // (0 for nets without SkinScan's BatchNorm, e.g. a TorchScript backbone).
+  std::size_t share_batch_norm(const std::shared_ptr<BatchNormSync>& sync, std::size_t rank);
 
  protected:
   // `drop`'s dropout of `x` in training mode (identity in eval mode), its masks drawn from

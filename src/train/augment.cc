@@ -110,4 +110,19 @@ cv::Mat augment(const cv::Mat& rgb, const AugmentOptions& o, std::mt19937& rng, 
   return out;
 }
 
+AugmentedBatch augment_batch(const std::vector<cv::Mat>& images, const std::vector<cv::Mat>& masks,
+                             const std::vector<std::size_t>& indices, const AugmentOptions* options,
+                             std::mt19937& rng) {
+  const bool with_masks = !masks.empty();
+  AugmentedBatch b;
+  b.images.reserve(indices.size());
+  for (const std::size_t i : indices) {
+    cv::Mat mask = with_masks ? masks[i].clone() : cv::Mat();
+    b.images.push_back(options ? augment(images[i], *options, rng, with_masks ? &mask : nullptr)
+                               : images[i]);
+    if (with_masks) b.masks.push_back(mask);
+  }
+  return b;
+}
+
 }  // namespace skinscan

@@ -8,7 +8,9 @@
 // transform (never the photometric ones), so it stays aligned with the augmented image.
 #pragma once
 
+#include <cstddef>
 #include <random>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -34,5 +36,16 @@ struct AugmentOptions {
 
 cv::Mat augment(const cv::Mat& rgb, const AugmentOptions& o, std::mt19937& rng,
                 cv::Mat* mask = nullptr);
+
+// A training batch's images before THE preprocessing: images[i] for every i of `indices`, in
+// order, each through augment() (drawing from `rng` in that order) unless `options` is null
+// (then the images themselves). With `masks` non-empty (aligned with `images`) the batch
+// carries copies of masks[i] with the same geometric transforms.
+struct AugmentedBatch {
+  std::vector<cv::Mat> images, masks;
+};
+AugmentedBatch augment_batch(const std::vector<cv::Mat>& images, const std::vector<cv::Mat>& masks,
+                             const std::vector<std::size_t>& indices, const AugmentOptions* options,
+                             std::mt19937& rng);
 
 }  // namespace skinscan

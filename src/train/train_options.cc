@@ -83,6 +83,7 @@ nlohmann::ordered_json train_options_json(const TrainOptions& o) {
   }
   // Likewise only data-parallel runs carry the replicas key.
   if (o.replicas > 1) j["replicas"] = o.replicas;
+  if (o.replicas > 1) j["batch_norm"] = o.ghost_batch_norm ? "ghost" : "synchronised";
   if (o.channels_last) j["channels_last"] = true;
   if (!o.teacher.empty()) {
     j["distill"] = {{"teacher", o.teacher},

@@ -76,10 +76,15 @@ struct TrainOptions {
   // Data-parallel replicas of one step (1 = off): the batch is cut into `replicas` shards,
   // each trained on its own copy of the network by its own worker thread with ONE intra-op
   // thread (train/replica_workers.h); the shards' gradients are summed into the network the
-  // optimiser steps, and BatchNorm's running statistics are averaged over the copies. So
-  // BatchNorm normalises over batch_size / replicas images ("ghost" batches): a different
-  // recipe from replicas 1, not the same arithmetic faster. Validation uses `threads`.
+  // optimiser steps. BatchNorm normalises over the whole batch: the copies exchange their
+  // statistics at every layer (model/batch_norm.h), so the step computes what replicas 1
+  // computes, up to summation order and the augmentation's random stream. Validation uses
+  // `threads`.
   int replicas = 1;
+  // replicas > 1 only: each copy normalises over its own batch_size / replicas images
+  // ("ghost" batches, the data-parallel step before synchronised BatchNorm) and the running
+  // statistics are the copies' mean: another recipe, kept to reproduce earlier runs.
+  bool ghost_batch_norm = false;
   std::uint64_t seed = 1;
   std::size_t limit = 0;  // use at most this many train images (0 = all; for tests)
   bool progress = true;

@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "data/error.h"
+#include "model/batch_norm.h"
 #include "model/classifier_torch.h"
 #include "model/explain.h"
 
@@ -216,6 +217,12 @@ TrainingRun::TrainingRun(const TrainOptions& options, const InputSpec& spec, tor
       }
     }
     workers = std::make_unique<ReplicaWorkers>(static_cast<std::size_t>(o.replicas));
+    if (!o.ghost_batch_norm) {
+      batch_norm_sync = std::make_shared<BatchNormSync>(static_cast<std::size_t>(o.replicas));
+      net->share_batch_norm(batch_norm_sync, 0);
+      for (std::size_t k = 0; k < replica_nets.size(); ++k)
+        replica_nets[k]->share_batch_norm(batch_norm_sync, k + 1);
+    }
   }
 }
 
@@ -265,16 +272,14 @@ StepResult shard_step(const TrainingRun& run, Net& net, torch::nn::Conv2d& head,
                       const std::vector<std::size_t>& indices, std::mt19937& rng, double scale) {
   const TrainOptions& o = run.o;
   const bool with_masks = head && !run.masks.empty();
-  std::vector<cv::Mat> imgs, masks;
+  static const std::vector<cv::Mat> kNoMasks;
+  const AugmentedBatch batch =
+      augment_batch(run.train.images, with_masks ? run.masks : kNoMasks, indices,
+                    o.augment ? &o.augment_options : nullptr, rng);
+  const std::vector<cv::Mat>& imgs = batch.images;
+  const std::vector<cv::Mat>& masks = batch.masks;
   std::vector<long> ys;
-  for (const std::size_t i : indices) {
-    cv::Mat mask = with_masks ? run.masks[i].clone() : cv::Mat();
-    imgs.push_back(o.augment ? augment(run.train.images[i], o.augment_options, rng,
-                                       with_masks ? &mask : nullptr)
-                             : run.train.images[i]);
-    if (with_masks) masks.push_back(mask);
-    ys.push_back(run.train.labels[i]);
-  }
+  for (const std::size_t i : indices) ys.push_back(run.train.labels[i]);
   const bool bf16 = o.precision == Precision::kBf16;
   const MixedBatch mixed =
       mix_batch(to_tensor(imgs, run.input).to(run.device), torch::tensor(ys).to(run.device), o.mix,
@@ -386,15 +391,26 @@ StepResult replicated_step(TrainingRun& run, const std::vector<std::size_t>& ind
     }
   }
   std::vector<StepResult> out(n);
+  // Shards are filled first to last, so the copies taking part are 0..m-1.
+  const auto taking_part = static_cast<std::size_t>(
+      std::count_if(shards.begin(), shards.end(), [](const auto& s) { return !s.empty(); }));
+  if (run.batch_norm_sync) run.batch_norm_sync->begin_step(taking_part);
   run.workers->run([&](std::size_t k) {
     if (shards[k].empty()) return;
     Net net = net_of(run, k);
     torch::nn::Conv2d head = head_of(run, k);
     std::mt19937 rng(seeds[k]);
     net->dropout_generator->set_current_seed(seeds[k]);  // a function of the step's draws
-    out[k] =
-        shard_step(run, net, head, shards[k], rng,
-                   static_cast<double>(shards[k].size()) / static_cast<double>(indices.size()));
+    try {
+      out[k] =
+          shard_step(run, net, head, shards[k], rng,
+                     static_cast<double>(shards[k].size()) / static_cast<double>(indices.size()));
+    } catch (const ExchangeAborted&) {
+      return;  // another copy failed; its own error is the one run() rethrows
+    } catch (...) {
+      if (run.batch_norm_sync) run.batch_norm_sync->abort();  // release the copies waiting
+      throw;
+    }
   });
   torch::NoGradGuard guard;
   const std::vector<torch::Tensor> params =

@@ -15,7 +15,10 @@
 // `net` itself; the others are refreshed from it before every step) and its own random
 // generators (augmentation and dropout), seeded by N draws from the run's generator. The shards'
 // losses are weighted by their share of the batch, so the summed gradients are those of the batch
-// mean; BatchNorm's running statistics are the copies' mean. Deterministic for a given N, and
+// mean. BatchNorm normalises over the whole batch (the copies exchange statistics, model/
+// batch_norm.h), so the step is the single-copy step up to summation order; with
+// options.ghost_batch_norm each copy normalises over its shard. BatchNorm's running statistics
+// are the copies' mean (identical copies when synchronised). Deterministic for a given N, and
 // resumable (the copies hold no state between steps).
 #pragma once
 
@@ -93,6 +96,7 @@ struct TrainingRun {
   std::vector<Net> replica_nets;
   std::vector<torch::nn::Conv2d> replica_heads;
   std::unique_ptr<ReplicaWorkers> workers;
+  std::shared_ptr<BatchNormSync> batch_norm_sync;  // null: ghost batch norm or one copy
   std::size_t step = 0, total_steps = 0;
   // Best-so-far bookkeeping of the epoch loop (checkpointed with the rest).
   std::vector<torch::Tensor> best;

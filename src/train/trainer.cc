@@ -264,6 +264,10 @@ void check_options(const TrainOptions& o) {
                           "replicas > 1 needs a SkinScan net (a TorchScript backbone's own "
                           "random draws cannot be given one generator per copy)");
   }
+  if (o.ghost_batch_norm && o.replicas == 1) {
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "ghost batch norm is a data-parallel recipe: it needs replicas > 1");
+  }
   if (!(o.ema_decay >= 0 && o.ema_decay < 1)) {
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument, "EMA decay must be in [0, 1)");
   }

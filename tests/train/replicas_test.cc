@@ -1,18 +1,23 @@
 // Data-parallel training steps (`--replicas N`) on real HAM10000 images: the worker pool
 // keeps its contract (one intra-op thread per worker, errors rethrown, reusable); the
-// shards' weighted gradients sum to the whole batch's gradient; BatchNorm's running
-// statistics become the mean of the per-shard updates; a short run is deterministic,
+// copies' batch-statistics exchange hands out every copy's tensors and never strands a copy;
+// the shards' weighted gradients sum to the whole batch's gradient; with synchronised
+// BatchNorm a training-mode step is the whole-batch step (gradients and running statistics),
+// with ghost BatchNorm the running statistics become the mean of the per-shard updates; a
+// short run is deterministic,
 // resumes bit for bit and records its replica count. Float32 channels-last training
 // (`--channels-last`) computes the same step up to accumulation order and precision.
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
+#include "model/batch_norm.h"
 #include "model/classifier_torch.h"
 #include "support/paths.h"
 #include "train/replica_workers.h"
@@ -49,17 +54,63 @@ TEST(ReplicaWorkers, EachWorkerComputesOnOneThreadAndErrorsComeBack) {
   EXPECT_EQ(calls.load(), 9);
 }
 
+TEST(BatchNormSync, AllGatherHandsEveryCopyAllTensorsInRankOrder) {
+  BatchNormSync sync(3);
+  for (const std::size_t copies : {std::size_t{3}, std::size_t{2}}) {
+    sync.begin_step(copies);
+    std::vector<int> wrong(copies, 0);
+    std::vector<std::thread> threads;
+    for (std::size_t rank = 0; rank < copies; ++rank) {
+      threads.emplace_back([&, rank] {
+        // Many exchanges back to back: a copy that runs ahead must not overwrite what a
+        // slower one has still to read.
+        for (int round = 0; round < 300; ++round) {
+          const torch::Tensor mine = torch::full({2}, 1000.0 * static_cast<double>(rank) + round);
+          const std::vector<torch::Tensor> all = sync.all_gather(rank, mine);
+          if (all.size() != copies) ++wrong[rank];
+          for (std::size_t k = 0; k < all.size(); ++k)
+            if (all[k][1].item<double>() != 1000.0 * static_cast<double>(k) + round) ++wrong[rank];
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    for (std::size_t rank = 0; rank < copies; ++rank) EXPECT_EQ(wrong[rank], 0) << rank;
+  }
+  EXPECT_THROW(sync.all_gather(2, torch::zeros({1})), skinscan::Error);  // not taking part
+  EXPECT_THROW(sync.begin_step(4), skinscan::Error);
+}
+
+TEST(BatchNormSync, AbortReleasesTheCopiesWaitingForAFailedOne) {
+  BatchNormSync sync(2);
+  sync.begin_step(2);
+  std::atomic<bool> released{false};
+  std::thread waiting([&] {
+    try {
+      sync.all_gather(0, torch::zeros({1}));  // copy 1 never comes
+    } catch (const ExchangeAborted&) {
+      released = true;
+    }
+  });
+  sync.abort();  // what copy 1 does when its step throws
+  waiting.join();
+  EXPECT_TRUE(released.load());
+  EXPECT_THROW(sync.all_gather(0, torch::zeros({1})), ExchangeAborted);  // the rest of the step
+  sync.begin_step(1);  // the next step starts clean
+  EXPECT_EQ(sync.all_gather(0, torch::ones({1})).size(), 1u);
+}
+
 // Two runs from the same initial weights, one step on the same 32 images, no augmentation:
 // one whole-batch step and one cut into 3 uneven shards (11, 11, 10).
 struct StepPair {
   testing::OneBatch batch = testing::one_batch(32);
   TrainOptions whole_o, split_o;
   std::unique_ptr<TrainingRun> whole, split;
-  StepPair() {
+  explicit StepPair(bool ghost_batch_norm = false) {
     whole_o.augment = false;
     whole_o.balance = Balance::kNone;
     split_o = whole_o;
     split_o.replicas = 3;
+    split_o.ghost_batch_norm = ghost_batch_norm;
     torch::manual_seed(11);
     whole = std::make_unique<TrainingRun>(whole_o, batch.spec, torch::kCPU, batch.train,
                                           std::vector<cv::Mat>{}, batch.counts, 10);
@@ -92,6 +143,64 @@ TEST(Replicas, ShardGradientsSumToTheWholeBatchGradient) {
   EXPECT_LT(worst, 1e-4);
   // The copies were refreshed from the network before the step: a gradient computed on
   // stale (e.g. initial random) weights would differ by far more than the bound above.
+}
+
+// Dropout off (p = 0) in a net and its copies, so that two runs draw no masks at all.
+void without_dropout(const TrainingRun& run) {
+  std::vector<Net> nets = run.replica_nets;
+  nets.push_back(run.net);
+  for (const Net& net : nets)
+    for (const auto& m : net->modules(/*include_self=*/false))
+      if (auto* d = dynamic_cast<torch::nn::DropoutImpl*>(m.get())) d->options.p(0.0);
+}
+
+// Largest difference between the two runs' gradients, relative to each tensor's largest.
+double worst_gradient_difference(const TrainingRun& a, const TrainingRun& b) {
+  const auto pa = a.net->parameters(), pb = b.net->parameters();
+  double worst = 0;
+  for (std::size_t k = 0; k < pa.size(); ++k) {
+    const double scale = pa[k].grad().abs().max().item<double>() + 1e-12;
+    worst = std::max(worst, (pa[k].grad() - pb[k].grad()).abs().max().item<double>() / scale);
+  }
+  return worst;
+}
+
+TEST(Replicas, SynchronisedBatchNormStepIsTheWholeBatchStep) {
+  // In training mode, BatchNorm on batch statistics: the copies must pool theirs.
+  for (const bool ghost : {false, true}) {
+    StepPair p(ghost);
+    ASSERT_EQ(p.split->batch_norm_sync != nullptr, !ghost);
+    p.whole->net->train();
+    p.split->net->train();
+    without_dropout(*p.whole);
+    without_dropout(*p.split);
+    const StepResult a = train_step(*p.whole, p.batch.all);
+    const StepResult b = train_step(*p.split, p.batch.all);
+    const double worst = worst_gradient_difference(*p.whole, *p.split);
+    std::printf("%s batch norm: loss %.6f vs %.6f, largest relative gradient difference %.2e\n",
+                ghost ? "ghost" : "synchronised", a.loss, b.loss, worst);
+    const auto ba = p.whole->net->buffers(), bb = p.split->net->buffers();
+    ASSERT_EQ(ba.size(), bb.size());
+    double worst_buffer = 0;
+    for (std::size_t k = 0; k < ba.size(); ++k) {
+      if (!ba[k].is_floating_point()) {
+        EXPECT_TRUE(torch::equal(ba[k], bb[k])) << k;  // batches tracked
+        continue;
+      }
+      worst_buffer = std::max(worst_buffer, (ba[k] - bb[k]).abs().max().item<double>() /
+                                                (ba[k].abs().max().item<double>() + 1e-12));
+    }
+    if (ghost) {
+      // Each copy normalised over its 10-11 images: another function of the batch, so the
+      // comparison above can tell the two apart.
+      EXPECT_GT(worst, 1e-2);
+    } else {
+      EXPECT_NEAR(a.loss, b.loss, 1e-5 * a.loss);
+      EXPECT_EQ(a.correct, b.correct);
+      EXPECT_LT(worst, 1e-4);         // 9e-6 measured: summation order only
+      EXPECT_LT(worst_buffer, 1e-5);  // running statistics of the whole batch
+    }
+  }
 }
 
 TEST(ChannelsLast, Float32StepIsTheStandardLayoutsUpToAccumulationOrder) {
@@ -131,8 +240,8 @@ TEST(ChannelsLast, Float32StepIsTheStandardLayoutsUpToAccumulationOrder) {
   EXPECT_LT(rel, 1e-2);
 }
 
-TEST(Replicas, BatchNormStatisticsAreTheMeanOfTheShards) {
-  StepPair p;
+TEST(Replicas, GhostBatchNormStatisticsAreTheMeanOfTheShards) {
+  StepPair p(/*ghost_batch_norm=*/true);
   const std::vector<torch::Tensor> before = snapshot(*p.split->net);
   p.split->net->train();
   train_step(*p.split, p.batch.all);
@@ -190,6 +299,7 @@ TEST(Replicas, ShortRunIsDeterministicResumesBitForBitAndIsRecorded) {
   std::ifstream mf(dir / "a" / "model.json");
   const auto model = nlohmann::json::parse(mf);
   EXPECT_EQ(model["training"]["replicas"], 2);
+  EXPECT_EQ(model["training"]["batch_norm"], "synchronised");
   EXPECT_EQ(model["training"]["channels_last"], true);
   std::ifstream hf(dir / "a" / "history.json");
   const auto history = nlohmann::json::parse(hf);
@@ -224,7 +334,7 @@ TEST(Replicas, OwnDropoutGeneratorDrawsWhatNnDropoutDraws) {
   EXPECT_TRUE(torch::equal(net->forward(x), net->forward(x)));
 }
 
-TEST(Replicas, MoreReplicasThanImagesInABatchIsRefused) {
+TEST(Replicas, MoreReplicasThanImagesOrGhostBatchNormWithoutReplicasIsRefused) {
   const Dataset ds = testing::ham10000_sample(50);
   const Split split = make_split(ds);
   TrainOptions o = testing::short_run_options();
@@ -233,6 +343,10 @@ TEST(Replicas, MoreReplicasThanImagesInABatchIsRefused) {
   testing::TempDir dir("replicas-bad");
   EXPECT_THROW(train_model(ds, split, o, (dir / "m").string()), skinscan::Error);
   EXPECT_FALSE(fs::exists(dir / "m" / "model.json"));
+  TrainOptions ghost_alone = testing::short_run_options();
+  ghost_alone.ghost_batch_norm = true;  // a data-parallel recipe without copies
+  EXPECT_THROW(train_model(ds, split, ghost_alone, (dir / "g").string()), skinscan::Error);
+  EXPECT_FALSE(fs::exists(dir / "g" / "model.json"));
 }
 
 }  // namespace
