@@ -431,12 +431,15 @@ StepResult replicated_step(TrainingRun& run, const std::vector<std::size_t>& ind
       else
         params[t].mutable_grad() = p[t].grad().clone();
     }
+    if (run.batch_norm_sync) continue;  // synchronised: every copy's statistics are copy 0's
     const std::vector<torch::Tensor> b = replica_tensors(net_of(run, k), head, Tensors::kBuffers);
     for (std::size_t t = 0; t < b.size(); ++t)
       if (b[t].is_floating_point()) buffers[t].add_(b[t]);
   }
-  for (const torch::Tensor& b : buffers)
-    if (b.is_floating_point()) b.div_(static_cast<double>(used));
+  if (!run.batch_norm_sync) {
+    for (const torch::Tensor& b : buffers)
+      if (b.is_floating_point()) b.div_(static_cast<double>(used));
+  }
   StepResult r;
   for (std::size_t k = 0; k < n; ++k) {
     const double w = static_cast<double>(shards[k].size()) / static_cast<double>(indices.size());

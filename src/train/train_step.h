@@ -18,8 +18,8 @@
 // mean. BatchNorm normalises over the whole batch (the copies exchange statistics, model/
 // batch_norm.h), so the step is the single-copy step up to summation order; with
 // options.ghost_batch_norm each copy normalises over its shard. BatchNorm's running statistics
-// are the copies' mean (identical copies when synchronised). Deterministic for a given N, and
-// resumable (the copies hold no state between steps).
+// are copy 0's when synchronised (every copy computes the same), else the copies' mean.
+// Deterministic for a given N, and resumable (the copies hold no state between steps).
 #pragma once
 
 #include <array>
