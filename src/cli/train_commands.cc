@@ -127,10 +127,17 @@ void add_train_command(CLI::App& app) {
   cmd->add_flag("--channels-last", o->t.channels_last,
                 "Train float32 in the channels-last layout too (bf16 always does)");
   cmd->add_option("--epoch-rule", o->t.epoch_rule,
-                  "Weights kept: best-balanced (highest validation balanced accuracy) or last")
-      ->transform(one_of(std::map<std::string, EpochRule>{
-          {"best-balanced", EpochRule::kBestBalanced}, {"last", EpochRule::kLast}}))
+                  "Weights kept: best-balanced (highest validation balanced accuracy), last, "
+                  "or average-last (mean of the last --average-epochs epochs' weights)")
+      ->transform(
+          one_of(std::map<std::string, EpochRule>{{"best-balanced", EpochRule::kBestBalanced},
+                                                  {"last", EpochRule::kLast},
+                                                  {"average-last", EpochRule::kAverageLast}}))
       ->default_str("best-balanced");
+  cmd->add_option("--average-epochs", o->t.average_epochs,
+                  "average-last: how many final epochs' weights are averaged")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
   cmd->add_option("--label-smoothing", o->t.label_smoothing)->capture_default_str();
   cmd->add_option("--balance", o->t.balance, "none, oversample, weighted, logit-adjust")
       ->transform(one_of(std::map<std::string, Balance>{{"none", Balance::kNone},

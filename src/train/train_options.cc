@@ -23,7 +23,15 @@ const char* schedule_name(Schedule s) { return s == Schedule::kCosine ? "cosine"
 const char* precision_name(Precision p) { return p == Precision::kBf16 ? "bf16" : "fp32"; }
 
 const char* epoch_rule_name(EpochRule r) {
-  return r == EpochRule::kLast ? "last" : "best-balanced";
+  switch (r) {
+    case EpochRule::kLast:
+      return "last";
+    case EpochRule::kAverageLast:
+      return "average-last";
+    case EpochRule::kBestBalanced:
+      break;
+  }
+  return "best-balanced";
 }
 
 const char* mix_name(Mix m) {
@@ -85,6 +93,8 @@ nlohmann::ordered_json train_options_json(const TrainOptions& o) {
   if (o.replicas > 1) j["replicas"] = o.replicas;
   if (o.replicas > 1) j["batch_norm"] = o.ghost_batch_norm ? "ghost" : "synchronised";
   if (o.channels_last) j["channels_last"] = true;
+  // Likewise only weight-averaged runs carry the number of epochs averaged.
+  if (o.epoch_rule == EpochRule::kAverageLast) j["average_epochs"] = o.average_epochs;
   if (!o.teacher.empty()) {
     j["distill"] = {{"teacher", o.teacher},
                     {"weight", o.distill_weight},

@@ -22,7 +22,7 @@ enum class Schedule { kOneCycle, kCosine };
 enum class Precision { kFp32, kBf16 };
 // Which epoch's weights the run keeps: the one with the highest raw validation balanced
 // accuracy, or the last one (no choice on validation at all).
-enum class EpochRule { kBestBalanced, kLast };
+enum class EpochRule { kBestBalanced, kLast, kAverageLast };
 // Batch mixing (mix_batch in train/train_step.h): none, mixup (the whole images blended)
 // or cutmix (a box pasted from the partner image); the loss mixes the two labels likewise.
 enum class Mix { kNone, kMixup, kCutmix };
@@ -31,7 +31,7 @@ const char* balance_name(Balance b);       // "none", "oversample", "weighted", 
 const char* optimizer_name(Optimizer o);   // "adamw", "sgd"
 const char* schedule_name(Schedule s);     // "onecycle", "cosine"
 const char* precision_name(Precision p);   // "fp32", "bf16"
-const char* epoch_rule_name(EpochRule r);  // "best-balanced", "last"
+const char* epoch_rule_name(EpochRule r);  // "best-balanced", "last", "average-last"
 const char* mix_name(Mix m);               // "none", "mixup", "cutmix"
 
 struct TrainOptions {
@@ -51,7 +51,11 @@ struct TrainOptions {
   // float32 too (kBf16 always is): the same arithmetic in another reduction order, so
   // results differ from the standard layout's by rounding only. The saved model is standard.
   bool channels_last = false;
+  // Which weights ship: the epoch with the best raw validation balanced accuracy, the last
+  // epoch's, or (kAverageLast) the mean of the last `average_epochs` epochs' weights with
+  // BatchNorm statistics recomputed on the train images (train/weight_average.h).
   EpochRule epoch_rule = EpochRule::kBestBalanced;
+  int average_epochs = 5;  // kAverageLast only; 1..epochs
   double label_smoothing = 0.1;
   Balance balance = Balance::kLogitAdjust;
   double logit_tau = 1.0;        // strength of the logit adjustment in the training loss

@@ -35,6 +35,7 @@
 #include "train/finalize.h"
 #include "train/replica_workers.h"
 #include "train/train_options.h"
+#include "train/weight_average.h"
 
 namespace skinscan {
 
@@ -102,6 +103,8 @@ struct TrainingRun {
   std::vector<torch::Tensor> best;
   double best_bacc = -1;
   int best_epoch = 0;
+  // epoch rule average-last: the running mean of the last epochs' (shipped) weights.
+  WeightAverage average;
 };
 
 // The epoch's sample order (draws from run.rng). Oversampling repeats minority images up

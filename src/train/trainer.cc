@@ -15,6 +15,7 @@
 #include "train/finalize.h"
 #include "train/masks.h"
 #include "train/train_step.h"
+#include "train/weight_average.h"
 
 namespace skinscan {
 
@@ -67,6 +68,13 @@ nlohmann::ordered_json training_json(const TrainingRecord& r) {
   j["device"] = r.device;
   j["torch_threads"] = r.torch_threads;
   if (r.resumed_at_epoch > 0) j["resumed_after_epoch"] = r.resumed_at_epoch;
+  if (r.averaged.last_epoch > 0) {
+    j["averaged_weights"] = {{"first_epoch", r.averaged.first_epoch},
+                             {"last_epoch", r.averaged.last_epoch},
+                             {"val_loss", r.averaged.val_loss},
+                             {"val_accuracy", r.averaged.val_accuracy},
+                             {"val_balanced_accuracy", r.averaged.val_balanced_accuracy}};
+  }
   j["prior_choice_on_validation"] = prior_choice_json(r.prior);
   return j;
 }
@@ -183,6 +191,7 @@ void save_checkpoint(const TrainingRun& run, const std::vector<EpochRecord>& his
   if (!run.ema.shadow.empty()) save_tensors(run.ema.shadow, tmp / "ema.pt");
   if (run.mask_head) save_tensors(snapshot(*run.mask_head), tmp / "mask_head.pt");
   if (!run.best.empty()) save_tensors(run.best, tmp / "best.pt");
+  if (run.average.count > 0) save_tensors(run.average.mean, tmp / "average.pt");
   torch::save(*run.opt, (tmp / "optimizer.pt").string());
   save_tensors({at::detail::getDefaultCPUGenerator().get_state()}, tmp / "torch_rng.pt");
   std::ostringstream rng;
@@ -191,6 +200,7 @@ void save_checkpoint(const TrainingRun& run, const std::vector<EpochRecord>& his
                                   {"step", run.step},
                                   {"best_bacc", run.best_bacc},
                                   {"best_epoch", run.best_epoch},
+                                  {"averaged", run.average.count},
                                   {"rng", rng.str()},
                                   {"options", key},
                                   {"history", history_json(history)}};
@@ -219,6 +229,8 @@ int load_checkpoint(TrainingRun& run, std::vector<EpochRecord>& history,
   if (fs::exists(dir / "ema.pt")) run.ema.shadow = load_tensors(dir / "ema.pt");
   if (run.mask_head) restore(*run.mask_head, load_tensors(dir / "mask_head.pt"));
   if (fs::exists(dir / "best.pt")) run.best = load_tensors(dir / "best.pt");
+  run.average.count = state.value("averaged", 0);
+  if (run.average.count > 0) run.average.mean = load_tensors(dir / "average.pt");
   torch::load(*run.opt, (dir / "optimizer.pt").string());
   at::Generator gen = at::detail::getDefaultCPUGenerator();  // a handle to the global one
   gen.set_state(load_tensors(dir / "torch_rng.pt").at(0));
@@ -267,6 +279,11 @@ void check_options(const TrainOptions& o) {
   if (o.ghost_batch_norm && o.replicas == 1) {
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
                           "ghost batch norm is a data-parallel recipe: it needs replicas > 1");
+  }
+  if (o.epoch_rule == EpochRule::kAverageLast &&
+      !(o.average_epochs >= 1 && o.average_epochs <= o.epochs)) {
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "average-last needs 1 <= average epochs <= epochs");
   }
   if (!(o.ema_decay >= 0 && o.ema_decay < 1)) {
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument, "EMA decay must be in [0, 1)");
@@ -403,7 +420,17 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
     bool kept = false;  // the epoch rule: does this epoch's network replace the kept one?
     with_shipped_weights(run, [&] {
       v = evaluate(run.net, val, info, device);
-      kept = o.epoch_rule == EpochRule::kLast || v.balanced_accuracy > run.best_bacc;
+      switch (o.epoch_rule) {
+        case EpochRule::kBestBalanced:
+          kept = v.balanced_accuracy > run.best_bacc;
+          break;
+        case EpochRule::kLast:
+          kept = true;
+          break;
+        case EpochRule::kAverageLast:  // nothing is chosen: the last epochs all count
+          if (epoch > o.epochs - o.average_epochs) run.average.add(snapshot(*run.net));
+          break;
+      }
       if (kept) run.best = snapshot(*run.net);
     });
     r.val_loss = v.loss;
@@ -425,7 +452,27 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
   }
   // The saved network is float32 in the standard layout whatever the training precision.
   if (trains_channels_last(o)) set_memory_format(*run.net, at::MemoryFormat::Contiguous);
-  restore(*run.net, run.best);
+  if (o.epoch_rule == EpochRule::kAverageLast) {
+    restore(*run.net, run.average.mean);
+    // BatchNorm statistics for the averaged weights: one pass over the train images as
+    // they are (no oversampling, no augmentation: the images validation and serving see).
+    const auto bs = static_cast<std::size_t>(o.batch_size);
+    const std::size_t n = train.images.size();
+    recompute_batch_norm(*run.net, (n + bs - 1) / bs, [&](std::size_t k) {
+      const std::vector<cv::Mat> b(
+          train.images.begin() + static_cast<long>(k * bs),
+          train.images.begin() + static_cast<long>(std::min(n, (k + 1) * bs)));
+      run.net->forward(to_tensor(b, info.input).to(device));
+    });
+    const ValScores v = evaluate(run.net, val, info, device);
+    record.averaged = {o.epochs - run.average.count + 1, o.epochs, v.loss, v.accuracy,
+                       v.balanced_accuracy};
+    run.best_epoch = o.epochs;
+    std::fprintf(stderr, "weights of epochs %d-%d averaged: val loss %.4f acc %.3f bal %.3f\n",
+                 record.averaged.first_epoch, o.epochs, v.loss, v.accuracy, v.balanced_accuracy);
+  } else {
+    restore(*run.net, run.best);
+  }
   run.net->eval();
   run.net->to(torch::kCPU);
 

@@ -1,5 +1,6 @@
-// `skinscan train`: trains a network on the train part of a split, picks the checkpoint
-// with the best validation balanced accuracy, chooses the prior adjustment and fits the
+// `skinscan train`: trains a network on the train part of a split, keeps the weights the
+// epoch rule names (best validation balanced accuracy, the last epoch, or the mean of the
+// last epochs with BatchNorm statistics recomputed), chooses the prior adjustment and fits the
 // temperature on validation, scores the test part (if the split has one), and writes the
 // model directory (weights.pt, model.json, history.json, training_curves.png/.svg).
 //
@@ -49,6 +50,12 @@ struct TrainingRecord {
   int resumed_at_epoch = 0;  // 0 = not resumed
   PriorChoice prior;         // chosen on validation
   std::vector<EpochRecord> history;
+  // Epoch rule average-last: which epochs were averaged and the averaged weights' raw
+  // (uncalibrated) validation scores, comparable with history's rows. 0 epochs = not used.
+  struct Averaged {
+    int first_epoch = 0, last_epoch = 0;
+    double val_loss = 0, val_accuracy = 0, val_balanced_accuracy = 0;
+  } averaged;
   // Data provenance.
   std::string dataset_fingerprint, split_fingerprint, split_source;
   std::size_t train_images = 0, val_images = 0, test_images = 0;

@@ -1,0 +1,96 @@
+#include "train/weight_average.h"
+
+#include <string>
+
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/torch.h>
+
+#include "data/error.h"
+#include "model/batch_norm.h"
+
+namespace skinscan {
+
+void WeightAverage::add(const std::vector<torch::Tensor>& snapshot) {
+  if (count > 0 && snapshot.size() != mean.size()) {
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "weight average: " + std::to_string(snapshot.size()) +
+                              " tensors, the earlier snapshots had " + std::to_string(mean.size()));
+  }
+  torch::NoGradGuard guard;
+  if (count == 0) {
+    mean.clear();
+    for (const torch::Tensor& t : snapshot) mean.push_back(t.detach().clone());
+    count = 1;
+    return;
+  }
+  const double w = 1.0 / static_cast<double>(count + 1);
+  for (std::size_t i = 0; i < snapshot.size(); ++i) {
+    const torch::Tensor& s = snapshot[i];
+    if (!s.sizes().equals(mean[i].sizes())) {
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                            "weight average: tensor " + std::to_string(i) + " changed shape");
+    }
+    if (!s.is_floating_point()) {
+      mean[i].copy_(s);
+      continue;
+    }
+    // mean += (s - mean) / (count + 1), in double so K float32 additions do not drift.
+    const torch::Tensor m = mean[i].to(torch::kDouble);
+    mean[i].copy_(m + (s.to(torch::kDouble) - m) * w);
+  }
+  ++count;
+}
+
+namespace {
+
+struct Layer {
+  BatchNormImpl* ours = nullptr;
+  torch::nn::BatchNorm2dImpl* theirs = nullptr;
+  double momentum = 0.1;
+  std::shared_ptr<BatchNormSync> sync;  // a data-parallel copy's link, detached meanwhile
+};
+
+}  // namespace
+
+void recompute_batch_norm(torch::nn::Module& m, std::size_t batches,
+                          const std::function<void(std::size_t)>& forward_batch) {
+  torch::NoGradGuard guard;
+  std::vector<Layer> layers;
+  for (const auto& child : m.modules(/*include_self=*/true)) {
+    Layer l;
+    if (auto* b = child->as<BatchNormImpl>()) {
+      l.ours = b;
+      l.momentum = b->momentum;
+      l.sync = std::move(b->sync);
+      b->sync = nullptr;
+      b->running_mean.zero_();
+      b->running_var.fill_(1);
+      b->num_batches_tracked.zero_();
+    } else if (auto* t = child->as<torch::nn::BatchNorm2dImpl>()) {
+      l.theirs = t;
+      l.momentum = t->options.momentum().value_or(0.1);
+      t->reset_running_stats();
+    } else {
+      continue;
+    }
+    layers.push_back(l);
+  }
+  m.train();
+  for (std::size_t k = 0; k < batches; ++k) {
+    const double momentum = 1.0 / static_cast<double>(k + 1);
+    for (Layer& l : layers) {
+      if (l.ours) l.ours->momentum = momentum;
+      if (l.theirs) l.theirs->options.momentum(momentum);
+    }
+    forward_batch(k);
+  }
+  for (Layer& l : layers) {
+    if (l.ours) {
+      l.ours->momentum = l.momentum;
+      l.ours->sync = std::move(l.sync);
+    }
+    if (l.theirs) l.theirs->options.momentum(l.momentum);
+  }
+}
+
+}  // namespace skinscan

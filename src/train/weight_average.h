@@ -1,0 +1,37 @@
+// The `average-last` epoch rule's two parts: the running mean of a network's weights at
+// the end of its last K epochs (what ships instead of any one epoch's weights, so nothing
+// is chosen on the noisy validation slice), and the BatchNorm statistics recomputed for
+// those averaged weights (running statistics of the epochs' own batches belong to the
+// epochs' weights, not to their mean: stochastic weight averaging's `bn_update`).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+#include <torch/nn/module.h>
+
+namespace skinscan {
+
+// Mean of snapshots (train_step.h's snapshot(): parameters then buffers). Floating
+// tensors are averaged (in double, stored in their own type); integer tensors (BatchNorm's
+// batch counters) keep the latest snapshot's value.
+struct WeightAverage {
+  std::vector<torch::Tensor> mean;  // empty until the first add
+  int count = 0;
+  // Throws skinscan::Error if `snapshot` does not match the earlier ones in count or shape.
+  void add(const std::vector<torch::Tensor>& snapshot);
+};
+
+// Resets the running mean / variance of every BatchNorm layer of `m` (SkinScan's and
+// LibTorch's nn::BatchNorm2d), puts `m` in training mode, calls forward_batch(k) for
+// k = 0..batches-1 without gradients, with each layer's momentum set to 1 / (k + 1) so the
+// running statistics end as the plain mean over the batches of the batch mean and unbiased
+// batch variance; then restores the layers' momenta. Data-parallel synchronisation
+// (BatchNormImpl::sync) is detached meanwhile: each batch is normalised on its own.
+// Leaves `m` in training mode; the caller's forward must not update anything else
+// (dropout's draws are harmless).
+void recompute_batch_norm(torch::nn::Module& m, std::size_t batches,
+                          const std::function<void(std::size_t)>& forward_batch);
+
+}  // namespace skinscan
