@@ -54,7 +54,7 @@ TEST(TrainCli, UnknownOptionNamesAreRefusedWithTheChoices) {
   EXPECT_THAT(r.output, HasSubstr("'fp64' is not one of bf16, fp32"));
   r = run("train --data " + data + " --out " + out + " --epoch-rule first");
   EXPECT_NE(r.status, 0);
-  EXPECT_THAT(r.output, HasSubstr("'first' is not one of best-balanced, last"));
+  EXPECT_THAT(r.output, HasSubstr("'first' is not one of average-last, best-balanced, last"));
   r = run("train --data " + data + " --out " + out + " --mix blend");
   EXPECT_NE(r.status, 0);
   EXPECT_THAT(r.output, HasSubstr("'blend' is not one of cutmix, mixup, none"));
