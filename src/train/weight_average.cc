@@ -2,7 +2,6 @@
 
 #include <string>
 
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/torch.h>
 
 #include "data/error.h"
@@ -41,55 +40,32 @@ void WeightAverage::add(const std::vector<torch::Tensor>& snapshot) {
   ++count;
 }
 
-namespace {
-
-struct Layer {
-  BatchNormImpl* ours = nullptr;
-  torch::nn::BatchNorm2dImpl* theirs = nullptr;
-  double momentum = 0.1;
-  std::shared_ptr<BatchNormSync> sync;  // a data-parallel copy's link, detached meanwhile
-};
-
-}  // namespace
-
 void recompute_batch_norm(torch::nn::Module& m, std::size_t batches,
                           const std::function<void(std::size_t)>& forward_batch) {
   torch::NoGradGuard guard;
-  std::vector<Layer> layers;
+  struct Saved {
+    BatchNormImpl* layer;
+    double momentum;
+    std::shared_ptr<BatchNormSync> sync;  // a data-parallel copy's link, detached meanwhile
+  };
+  std::vector<Saved> saved;
   for (const auto& child : m.modules(/*include_self=*/true)) {
-    Layer l;
-    if (auto* b = child->as<BatchNormImpl>()) {
-      l.ours = b;
-      l.momentum = b->momentum;
-      l.sync = std::move(b->sync);
-      b->sync = nullptr;
-      b->running_mean.zero_();
-      b->running_var.fill_(1);
-      b->num_batches_tracked.zero_();
-    } else if (auto* t = child->as<torch::nn::BatchNorm2dImpl>()) {
-      l.theirs = t;
-      l.momentum = t->options.momentum().value_or(0.1);
-      t->reset_running_stats();
-    } else {
-      continue;
-    }
-    layers.push_back(l);
+    auto* b = child->as<BatchNormImpl>();
+    if (!b) continue;
+    saved.push_back({b, b->momentum, std::move(b->sync)});
+    b->sync = nullptr;
+    b->running_mean.zero_();
+    b->running_var.fill_(1);
+    b->num_batches_tracked.zero_();
   }
   m.train();
   for (std::size_t k = 0; k < batches; ++k) {
-    const double momentum = 1.0 / static_cast<double>(k + 1);
-    for (Layer& l : layers) {
-      if (l.ours) l.ours->momentum = momentum;
-      if (l.theirs) l.theirs->options.momentum(momentum);
-    }
+    for (Saved& s : saved) s.layer->momentum = 1.0 / static_cast<double>(k + 1);
     forward_batch(k);
   }
-  for (Layer& l : layers) {
-    if (l.ours) {
-      l.ours->momentum = l.momentum;
-      l.ours->sync = std::move(l.sync);
-    }
-    if (l.theirs) l.theirs->options.momentum(l.momentum);
+  for (Saved& s : saved) {
+    s.layer->momentum = s.momentum;
+    s.layer->sync = std::move(s.sync);
   }
 }
 

@@ -23,9 +23,9 @@ struct WeightAverage {
   void add(const std::vector<torch::Tensor>& snapshot);
 };
 
-// Resets the running mean / variance of every BatchNorm layer of `m` (SkinScan's and
-// LibTorch's nn::BatchNorm2d), puts `m` in training mode, calls forward_batch(k) for
-// k = 0..batches-1 without gradients, with each layer's momentum set to 1 / (k + 1) so the
+// Resets the running mean / variance of every BatchNorm layer of `m` (SkinScan's
+// model/batch_norm.h, the only one its nets use), puts `m` in training mode, calls forward_batch(k)
+// for k = 0..batches-1 without gradients, with each layer's momentum set to 1 / (k + 1) so the
 // running statistics end as the plain mean over the batches of the batch mean and unbiased
 // batch variance; then restores the layers' momenta. Data-parallel synchronisation
 // (BatchNormImpl::sync) is detached meanwhile: each batch is normalised on its own.
