@@ -455,15 +455,14 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
   if (o.epoch_rule == EpochRule::kAverageLast) {
     restore(*run.net, run.average.mean);
     // BatchNorm statistics for the averaged weights: one pass over the train images as
-    // they are (no oversampling, no augmentation: the images validation and serving see).
-    const auto bs = static_cast<std::size_t>(o.batch_size);
-    const std::size_t n = train.images.size();
-    recompute_batch_norm(*run.net, (n + bs - 1) / bs, [&](std::size_t k) {
-      const std::vector<cv::Mat> b(
-          train.images.begin() + static_cast<long>(k * bs),
-          train.images.begin() + static_cast<long>(std::min(n, (k + 1) * bs)));
-      run.net->forward(to_tensor(b, info.input).to(device));
-    });
+    // they are (no oversampling, no augmentation: the images validation and serving see),
+    // in a shuffled order (the images are loaded class-sorted).
+    recompute_batch_norm(*run.net, train.images.size(), static_cast<std::size_t>(o.batch_size),
+                         o.seed, [&](const std::vector<std::size_t>& indices) {
+                           std::vector<cv::Mat> b;
+                           for (const std::size_t i : indices) b.push_back(train.images[i]);
+                           run.net->forward(to_tensor(b, info.input).to(device));
+                         });
     const ValScores v = evaluate(run.net, val, info, device);
     record.averaged = {o.epochs - run.average.count + 1, o.epochs, v.loss, v.accuracy,
                        v.balanced_accuracy};

@@ -1,5 +1,8 @@
 #include "train/weight_average.h"
 
+#include <algorithm>
+#include <numeric>
+#include <random>
 #include <string>
 
 #include <torch/torch.h>
@@ -40,8 +43,17 @@ void WeightAverage::add(const std::vector<torch::Tensor>& snapshot) {
   ++count;
 }
 
-void recompute_batch_norm(torch::nn::Module& m, std::size_t batches,
-                          const std::function<void(std::size_t)>& forward_batch) {
+void recompute_batch_norm(
+    torch::nn::Module& m, std::size_t items, std::size_t batch_size, std::uint64_t seed,
+    const std::function<void(const std::vector<std::size_t>& indices)>& forward_batch) {
+  if (batch_size == 0) {
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "batch norm recompute: batch size 0");
+  }
+  std::vector<std::size_t> order(items);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::mt19937_64 rng(seed);
+  std::shuffle(order.begin(), order.end(), rng);
   torch::NoGradGuard guard;
   struct Saved {
     BatchNormImpl* layer;
@@ -59,9 +71,11 @@ void recompute_batch_norm(torch::nn::Module& m, std::size_t batches,
     b->num_batches_tracked.zero_();
   }
   m.train();
-  for (std::size_t k = 0; k < batches; ++k) {
+  for (std::size_t start = 0, k = 0; start < items; start += batch_size, ++k) {
     for (Saved& s : saved) s.layer->momentum = 1.0 / static_cast<double>(k + 1);
-    forward_batch(k);
+    forward_batch(std::vector<std::size_t>(
+        order.begin() + static_cast<long>(start),
+        order.begin() + static_cast<long>(std::min(items, start + batch_size))));
   }
   for (Saved& s : saved) {
     s.layer->momentum = s.momentum;

@@ -1,8 +1,11 @@
 // The average-last epoch rule: the running mean of weight snapshots, BatchNorm statistics
-// recomputed as the plain mean over batches, and a real short training run whose shipped
+// recomputed as the plain mean over shuffled batches, and a real short training run whose shipped
 // parameters are the mean of its last epochs' and which resumes bit for bit.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -36,39 +39,78 @@ TEST(WeightAverage, MeanOfFloatsLatestOfIntegers) {
   EXPECT_THROW(avg.add({torch::zeros({3}), torch::tensor({1L})}), skinscan::Error);
 }
 
-// Conv + SkinScan BatchNorm on three batches of real images: afterwards the running mean
-// and variance are the means over the batches of each batch's mean and unbiased variance
-// of the convolution's output, and the layer's momentum is back to its own.
-TEST(WeightAverage, RecomputedBatchNormIsTheMeanOverBatches) {
+// Conv + SkinScan BatchNorm over 96 real images in batches of 32: the pass visits every
+// image once in a seeded shuffled order (the same seed, the same batches), and afterwards the
+// running mean and variance are the means over the batches of each batch's mean and unbiased
+// variance of the convolution's output; the layer's momentum is back to its own.
+TEST(WeightAverage, RecomputedBatchNormIsTheMeanOverShuffledBatches) {
   const InputSpec spec = arch_info("resnet-s").input;
   const LabelledImages imgs =
       testing::ham10000_batch(open_dataset(testing::ham10000_dir().string()), 96, spec);
+  const torch::Tensor x = to_tensor(imgs.images, spec);
   torch::manual_seed(3);
   torch::nn::Sequential net(torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 4, 3).bias(false)),
                             BatchNorm(4));
   auto* bn = net[1]->as<BatchNormImpl>();
   bn->running_mean.fill_(5);  // stale statistics that must not survive
-  std::vector<torch::Tensor> batches;
-  for (std::size_t k = 0; k < 3; ++k) {
-    const std::vector<cv::Mat> b(imgs.images.begin() + static_cast<long>(32 * k),
-                                 imgs.images.begin() + static_cast<long>(32 * (k + 1)));
-    batches.push_back(to_tensor(b, spec));
+  std::vector<std::vector<std::size_t>> seen;
+  recompute_batch_norm(*net, 96, 32, 11, [&](const std::vector<std::size_t>& indices) {
+    seen.push_back(indices);
+    net->forward(
+        x.index_select(0, torch::tensor(std::vector<long>(indices.begin(), indices.end()))));
+  });
+  ASSERT_EQ(seen.size(), 3u);
+  std::vector<std::size_t> all;
+  for (const auto& b : seen) {
+    EXPECT_EQ(b.size(), 32u);
+    all.insert(all.end(), b.begin(), b.end());
   }
+  std::vector<std::size_t> sorted = all;
+  std::sort(sorted.begin(), sorted.end());
+  for (std::size_t i = 0; i < sorted.size(); ++i) ASSERT_EQ(sorted[i], i);  // each image once
+  std::vector<std::size_t> identity(96);
+  std::iota(identity.begin(), identity.end(), std::size_t{0});
+  EXPECT_NE(all, identity);  // shuffled
   torch::Tensor mean_sum = torch::zeros({4}), var_sum = torch::zeros({4});
   {
     torch::NoGradGuard guard;
-    for (const torch::Tensor& x : batches) {
-      const torch::Tensor y = net[0]->as<torch::nn::Conv2dImpl>()->forward(x);
+    for (const auto& b : seen) {
+      const torch::Tensor y = net[0]->as<torch::nn::Conv2dImpl>()->forward(
+          x.index_select(0, torch::tensor(std::vector<long>(b.begin(), b.end()))));
       mean_sum += y.mean({0, 2, 3});
       var_sum += y.var({0, 2, 3}, /*unbiased=*/true);
     }
   }
-  recompute_batch_norm(*net, batches.size(), [&](std::size_t k) { net->forward(batches[k]); });
   EXPECT_TRUE(torch::allclose(bn->running_mean, mean_sum / 3, 1e-5, 1e-6));
   EXPECT_TRUE(torch::allclose(bn->running_var, var_sum / 3, 1e-5, 1e-6));
   EXPECT_EQ(bn->momentum, 0.1);
   EXPECT_EQ(bn->num_batches_tracked.item<long>(), 3);
   EXPECT_TRUE(net->is_training());
+
+  std::vector<std::vector<std::size_t>> again;
+  recompute_batch_norm(*net, 96, 32, 11,
+                       [&](const std::vector<std::size_t>& indices) { again.push_back(indices); });
+  EXPECT_EQ(again, seen);
+  EXPECT_THROW(recompute_batch_norm(*net, 96, 0, 11, [](const std::vector<std::size_t>&) {}),
+               skinscan::Error);
+}
+
+// A sorted set, as HAM10000 loads (class by class): 512 values, the first half near 0 and
+// the second near 10. Batches taken in order would each hold one half and their mean
+// variance would be ~1 instead of the set's ~26; the shuffled pass estimates the set's.
+TEST(WeightAverage, RecomputedBatchNormEstimatesASortedSetsStatistics) {
+  torch::manual_seed(5);
+  const torch::Tensor x =
+      torch::cat({torch::randn({256, 1, 1, 1}), torch::randn({256, 1, 1, 1}) + 10});
+  torch::nn::Sequential net(BatchNorm(1));
+  auto* bn = net[0]->as<BatchNormImpl>();
+  recompute_batch_norm(*net, 512, 64, 1, [&](const std::vector<std::size_t>& indices) {
+    net->forward(
+        x.index_select(0, torch::tensor(std::vector<long>(indices.begin(), indices.end()))));
+  });
+  const double var = x.var().item<double>(), mean = x.mean().item<double>();
+  EXPECT_NEAR(bn->running_mean.item<double>(), mean, 0.5);
+  EXPECT_NEAR(bn->running_var.item<double>(), var, 0.15 * var);
 }
 
 // Same seed, same options but the epoch rule: average-last over 1 epoch ships the last
