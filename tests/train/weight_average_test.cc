@@ -23,6 +23,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The rows of `x` at `indices` (what a recompute pass's forward is handed).
+torch::Tensor rows(const torch::Tensor& x, const std::vector<std::size_t>& indices) {
+  return x.index_select(0, torch::tensor(std::vector<long>(indices.begin(), indices.end())));
+}
+
 TEST(WeightAverage, MeanOfFloatsLatestOfIntegers) {
   WeightAverage avg;
   const std::vector<torch::Tensor> a = {torch::tensor({1.0f, 2.0f}), torch::tensor({3L})};
@@ -56,8 +61,7 @@ TEST(WeightAverage, RecomputedBatchNormIsTheMeanOverShuffledBatches) {
   std::vector<std::vector<std::size_t>> seen;
   recompute_batch_norm(*net, 96, 32, 11, [&](const std::vector<std::size_t>& indices) {
     seen.push_back(indices);
-    net->forward(
-        x.index_select(0, torch::tensor(std::vector<long>(indices.begin(), indices.end()))));
+    net->forward(rows(x, indices));
   });
   ASSERT_EQ(seen.size(), 3u);
   std::vector<std::size_t> all;
@@ -75,8 +79,7 @@ TEST(WeightAverage, RecomputedBatchNormIsTheMeanOverShuffledBatches) {
   {
     torch::NoGradGuard guard;
     for (const auto& b : seen) {
-      const torch::Tensor y = net[0]->as<torch::nn::Conv2dImpl>()->forward(
-          x.index_select(0, torch::tensor(std::vector<long>(b.begin(), b.end()))));
+      const torch::Tensor y = net[0]->as<torch::nn::Conv2dImpl>()->forward(rows(x, b));
       mean_sum += y.mean({0, 2, 3});
       var_sum += y.var({0, 2, 3}, /*unbiased=*/true);
     }
@@ -105,8 +108,7 @@ TEST(WeightAverage, RecomputedBatchNormEstimatesASortedSetsStatistics) {
   torch::nn::Sequential net(BatchNorm(1));
   auto* bn = net[0]->as<BatchNormImpl>();
   recompute_batch_norm(*net, 512, 64, 1, [&](const std::vector<std::size_t>& indices) {
-    net->forward(
-        x.index_select(0, torch::tensor(std::vector<long>(indices.begin(), indices.end()))));
+    net->forward(rows(x, indices));
   });
   const double var = x.var().item<double>(), mean = x.mean().item<double>();
   EXPECT_NEAR(bn->running_mean.item<double>(), mean, 0.5);
