@@ -7,7 +7,7 @@
 #   bench/cv_ablation.sh OUT EPOCHS "FOLDS" NAME="FLAGS" [NAME="FLAGS" ...]
 #   e.g. bench/cv_ablation.sh /tmp/cv 3 "1 2" base="" sog="--colour-constancy shades-of-gray"
 # Every run uses --balance oversample --weight-decay 0.05 --seed 1 on resnet-s unless its
-# FLAGS override them (FLAGS may name another --arch). An interrupted run resumes. Prints one row per recipe: validation accuracy, balanced accuracy,
+# FLAGS override them (FLAGS may name another --arch or --balance). An interrupted run resumes. Prints one row per recipe: validation accuracy, balanced accuracy,
 # melanoma recall, macro AUC and ECE (after temperature), mean over folds, and the folds'
 # individual balanced accuracies. Results stay in OUT/<name>-f<K>/model.json.
 set -euo pipefail
@@ -28,14 +28,15 @@ run() {  # name fold flags...
   shift 2
   local dir="$OUT/$name-f$k"
   [ -f "$dir/model.json" ] && return 0
-  local arch=(--arch resnet-s)
+  local arch=(--arch resnet-s) balance=(--balance oversample)
   [[ " $* " == *" --arch "* ]] && arch=()
+  [[ " $* " == *" --balance "* ]] && balance=()
   # A run interrupted by a stop continues from its last finished epoch.
   local resume=()
   [ -f "$dir/checkpoint/state.json" ] && resume=(--resume)
   # shellcheck disable=SC2086
-  "$BIN" train --data "$DATA" --split "$OUT/fold$k.json" --out "$dir" "${arch[@]}" "${resume[@]}" \
-    --balance oversample --weight-decay 0.05 --seed 1 --threads 1 --epochs "$EPOCHS" \
+  "$BIN" train --data "$DATA" --split "$OUT/fold$k.json" --out "$dir" "${arch[@]}" "${balance[@]}" \
+    "${resume[@]}" --weight-decay 0.05 --seed 1 --threads 1 --epochs "$EPOCHS" \
     --version "cv-$name-f$k" "$@" >"$OUT/$name-f$k.log" 2>&1
 }
 for spec in "$@"; do

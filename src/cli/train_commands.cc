@@ -139,9 +139,12 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
   cmd->add_option("--label-smoothing", o->t.label_smoothing)->capture_default_str();
-  cmd->add_option("--balance", o->t.balance, "none, oversample, weighted, logit-adjust")
+  cmd->add_option("--balance", o->t.balance,
+                  "none, oversample, sqrt-oversample, weighted, logit-adjust")
       ->transform(one_of(std::map<std::string, Balance>{{"none", Balance::kNone},
                                                         {"oversample", Balance::kOversample},
+                                                        {"sqrt-oversample",
+                                                         Balance::kSqrtOversample},
                                                         {"weighted", Balance::kWeighted},
                                                         {"logit-adjust", Balance::kLogitAdjust}}))
       ->default_str("logit-adjust");

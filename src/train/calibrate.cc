@@ -41,14 +41,15 @@ double fit_temperature(const torch::Tensor& logits, const std::vector<int>& labe
 }
 
 PriorChoice choose_prior_adjustment(const torch::Tensor& logits, const std::vector<int>& labels,
-                                    const Calibration& base, double min_mel_recall) {
+                                    const Calibration& base, double min_mel_recall,
+                                    double lowest) {
   const int mel = *class_from_code("mel");
   PriorChoice best;
   bool best_ok = false;
   double best_score = -1;
   for (int step = 0; step <= 20; ++step) {
     Calibration c = base;
-    c.prior_adjustment = 0.05 * step;
+    c.prior_adjustment = lowest + 0.05 * step;
     c.temperature = 1.0;
     const torch::Tensor pred_t = calibrate(logits, c).argmax(1);
     std::vector<int> pred(pred_t.data_ptr<long>(), pred_t.data_ptr<long>() + pred_t.numel());
@@ -66,7 +67,7 @@ PriorChoice choose_prior_adjustment(const torch::Tensor& logits, const std::vect
     pc.balanced_accuracy = balanced_accuracy(labels, pred, static_cast<int>(kNumClasses));
     pc.melanoma_recall = mel_n ? static_cast<double>(mel_hit) / mel_n : 0;
     const bool ok = pc.melanoma_recall >= min_mel_recall;
-    // Unreachable floor: a = 0 (the first a tried) stays, never a noisy maximum of recall.
+    // Unreachable floor: a = lowest (the first a tried) stays, never a noisy maximum of recall.
     const double score = ok ? pc.accuracy + pc.balanced_accuracy : 0.0;
     if ((ok && !best_ok) || (ok == best_ok && score > best_score)) {
       best = pc;

@@ -22,13 +22,15 @@ struct PriorChoice {
   double accuracy = 0, balanced_accuracy = 0, melanoma_recall = 0;
 };
 
-// Tries a in {0, 0.05, ..., 1}; keeps the a with the highest accuracy + balanced accuracy
-// among those whose melanoma recall is at least `min_mel_recall`. If none reaches it, a = 0:
-// the balanced operating point a network trained on oversampled (or logit-adjusted) batches
-// was trained for. (The earlier fallback, the highest melanoma recall, is flat in a on a
+// Tries a in {lowest, lowest + 0.05, ..., lowest + 1}; keeps the a with the highest accuracy
+// + balanced accuracy among those whose melanoma recall is at least `min_mel_recall`. If none
+// reaches it, a = lowest: the caller passes the balanced operating point the network was
+// trained for (train_options.h's balanced_prior_adjustment: 0 after oversampled or
+// logit-adjusted batches, -0.5 after square-root oversampling). (The earlier fallback, the highest melanoma recall, is flat in a on a
 // small validation slice and landed on a > 0, which trades minority recall for accuracy.)
 PriorChoice choose_prior_adjustment(const at::Tensor& logits, const std::vector<int>& labels,
-                                    const Calibration& base, double min_mel_recall = 0.70);
+                                    const Calibration& base, double min_mel_recall = 0.70,
+                                    double lowest = 0.0);
 
 // The choice as model.json records it ("prior_choice_on_validation"): adjustment, accuracy,
 // balanced_accuracy, melanoma_recall.

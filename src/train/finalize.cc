@@ -38,10 +38,12 @@ torch::Tensor batch_logits(const Net& net, const std::vector<cv::Mat>& images,
 // fitted on validation (fit_operating_point), and the test rows' decision table is stored
 // under metrics.test.decisions (without the not-a-lesion detector, fitted later).
 Finalized calibrate_and_score(const Net& net, ModelInfo& info, const LabelledImages& val,
-                              const LabelledImages& test, double min_mel_recall) {
+                              const LabelledImages& test, double min_mel_recall,
+                              double lowest_adjustment) {
   Finalized out;
   const torch::Tensor val_logits = batch_logits(net, val.images, info.input, torch::kCPU);
-  out.prior = choose_prior_adjustment(val_logits, val.labels, info.calibration, min_mel_recall);
+  out.prior = choose_prior_adjustment(val_logits, val.labels, info.calibration, min_mel_recall,
+                                      lowest_adjustment);
   info.calibration.prior_adjustment = out.prior.adjustment;
   info.calibration.temperature = fit_temperature(val_logits, val.labels, info.calibration);
   fit_operating_point(class_probs(calibrate(val_logits, info.calibration)), val.labels, info);

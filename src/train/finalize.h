@@ -39,10 +39,12 @@ struct Finalized {
   nlohmann::ordered_json metrics;  // {"validation": ..., "test": ...} (evaluation_json)
 };
 
-// Sets info.calibration.prior_adjustment (choose_prior_adjustment with `min_mel_recall`)
+// Sets info.calibration.prior_adjustment (choose_prior_adjustment with `min_mel_recall`,
+// searching from `lowest_adjustment`, the net's balanced operating point)
 // and info.calibration.temperature (fit_temperature), both on `val`; then scores `val`
 // and `test` (skipped when empty) at that calibration. `net` must be on the CPU.
 Finalized calibrate_and_score(const Net& net, ModelInfo& info, const LabelledImages& val,
-                              const LabelledImages& test, double min_mel_recall);
+                              const LabelledImages& test, double min_mel_recall,
+                              double lowest_adjustment = 0.0);
 
 }  // namespace skinscan

@@ -10,11 +10,15 @@ const char* balance_name(Balance b) {
       return "oversample";
     case Balance::kWeighted:
       return "weighted";
+    case Balance::kSqrtOversample:
+      return "sqrt-oversample";
     case Balance::kLogitAdjust:
       break;
   }
   return "logit-adjust";
 }
+
+double balanced_prior_adjustment(Balance b) { return b == Balance::kSqrtOversample ? -0.5 : 0.0; }
 
 const char* optimizer_name(Optimizer o) { return o == Optimizer::kSgd ? "sgd" : "adamw"; }
 

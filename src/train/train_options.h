@@ -12,7 +12,13 @@
 
 namespace skinscan {
 
-enum class Balance { kNone, kOversample, kWeighted, kLogitAdjust };
+// How the class imbalance is met. kOversample repeats every class's images up to the
+// majority count (the net is trained for a uniform prior); kSqrtOversample repeats each class
+// up to sqrt(count * majority count) (a prior proportional to the square root of the class
+// counts: the majority class is seen 2-7x more often than under kOversample, the rarest
+// images repeated far less); kWeighted weights the loss; kLogitAdjust adds tau * log prior to
+// the training logits.
+enum class Balance { kNone, kOversample, kWeighted, kLogitAdjust, kSqrtOversample };
 enum class Optimizer { kAdamW, kSgd };
 enum class Schedule { kOneCycle, kCosine };
 // Arithmetic of the training steps. kBf16: forward in bfloat16 under LibTorch's CPU autocast
@@ -27,7 +33,12 @@ enum class EpochRule { kBestBalanced, kLast, kAverageLast };
 // or cutmix (a box pasted from the partner image); the loss mixes the two labels likewise.
 enum class Mix { kNone, kMixup, kCutmix };
 
-const char* balance_name(Balance b);       // "none", "oversample", "weighted", "logit-adjust"
+const char* balance_name(Balance b);  // "none", "oversample", "weighted", "logit-adjust",
+                                      // "sqrt-oversample"
+// The prior adjustment (calibrate.h) at which a net trained with `b` is at its balanced
+// operating point: -0.5 for kSqrtOversample (its training prior is the square root of the
+// class prior), 0 otherwise. choose_prior_adjustment searches from there.
+double balanced_prior_adjustment(Balance b);
 const char* optimizer_name(Optimizer o);   // "adamw", "sgd"
 const char* schedule_name(Schedule s);     // "onecycle", "cosine"
 const char* precision_name(Precision p);   // "fp32", "bf16"

@@ -131,21 +131,35 @@ void Ema::update(const torch::nn::Module& m, std::size_t step) {
   }
 }
 
+std::vector<std::size_t> class_draws(Balance b, const std::vector<int>& labels) {
+  std::vector<std::size_t> count(kNumClasses, 0);
+  for (int y : labels) ++count[static_cast<std::size_t>(y)];
+  const std::size_t major = *std::max_element(count.begin(), count.end());
+  std::vector<std::size_t> draws = count;
+  for (std::size_t& n : draws) {
+    if (n == 0) continue;
+    if (b == Balance::kOversample) n = major;
+    if (b == Balance::kSqrtOversample)
+      n = std::max(n, static_cast<std::size_t>(
+                          std::llround(std::sqrt(static_cast<double>(n) * static_cast<double>(major)))));
+  }
+  return draws;
+}
+
 std::vector<std::size_t> epoch_order(TrainingRun& run) {
   const std::vector<int>& labels = run.train.labels;
   std::vector<std::size_t> order;
-  if (run.o.balance == Balance::kOversample) {
+  if (run.o.balance == Balance::kOversample || run.o.balance == Balance::kSqrtOversample) {
+    const std::vector<std::size_t> draws = class_draws(run.o.balance, labels);
     std::vector<std::vector<std::size_t>> by(kNumClasses);
     for (std::size_t i = 0; i < labels.size(); ++i)
       by[static_cast<std::size_t>(labels[i])].push_back(i);
-    const std::size_t major = std::max_element(by.begin(), by.end(), [](auto& a, auto& b) {
-                                return a.size() < b.size();
-                              })->size();
-    for (auto& v : by) {
+    for (std::size_t c = 0; c < kNumClasses; ++c) {
+      const std::vector<std::size_t>& v = by[c];
       if (v.empty()) continue;
       order.insert(order.end(), v.begin(), v.end());
       std::uniform_int_distribution<std::size_t> pick(0, v.size() - 1);
-      for (std::size_t k = v.size(); k < major; ++k) order.push_back(v[pick(run.rng)]);
+      for (std::size_t k = v.size(); k < draws[c]; ++k) order.push_back(v[pick(run.rng)]);
     }
   } else {
     for (std::size_t i = 0; i < labels.size(); ++i) order.push_back(i);
@@ -155,13 +169,8 @@ std::vector<std::size_t> epoch_order(TrainingRun& run) {
 }
 
 std::size_t epoch_length(const TrainOptions& o, const std::vector<int>& labels) {
-  if (o.balance != Balance::kOversample) return labels.size();
-  std::vector<std::size_t> count(kNumClasses, 0);
-  for (int y : labels) ++count[static_cast<std::size_t>(y)];
-  const std::size_t major = *std::max_element(count.begin(), count.end());
-  std::size_t n = 0;
-  for (std::size_t c : count) n += c ? major : 0;
-  return n;
+  const std::vector<std::size_t> draws = class_draws(o.balance, labels);
+  return std::accumulate(draws.begin(), draws.end(), std::size_t{0});
 }
 
 TrainingRun::TrainingRun(const TrainOptions& options, const InputSpec& spec, torch::Device dev,

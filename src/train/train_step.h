@@ -107,8 +107,13 @@ struct TrainingRun {
   WeightAverage average;
 };
 
-// The epoch's sample order (draws from run.rng). Oversampling repeats minority images up
-// to the majority count; epoch_length is the size of that order.
+// How many images of each class (of `labels`) one epoch draws: every image once, and with
+// kOversample the rest up to the majority count M, with kSqrtOversample up to
+// round(sqrt(n * M)) (never fewer than the class's n images).
+std::vector<std::size_t> class_draws(Balance b, const std::vector<int>& labels);
+// The epoch's sample order (draws from run.rng): each class's images once, then the repeats
+// class_draws asks for, drawn uniformly with replacement, all shuffled; epoch_length is the
+// size of that order.
 std::vector<std::size_t> epoch_order(TrainingRun& run);
 std::size_t epoch_length(const TrainOptions& o, const std::vector<int>& labels);
 

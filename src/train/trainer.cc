@@ -134,16 +134,18 @@ struct ValScores {
   double loss = 0, accuracy = 0, balanced_accuracy = 0;
 };
 
-// Raw (uncalibrated, unadjusted) scores of the network on validation.
+// Raw (uncalibrated) scores of the network on validation, at the balanced operating point
+// it was trained for: the logits as they are (prior adjustment 0, T 1), or after square-root
+// oversampling with half the log prior taken off (balanced_prior_adjustment).
 ValScores evaluate(const Net& net, const LabelledImages& val, const ModelInfo& info,
-                   torch::Device device) {
+                   torch::Device device, Balance balance) {
   const torch::Tensor vl = batch_logits(net, val.images, info.input, device);
-  Calibration plain = info.calibration;  // prior adjustment 0, T 1: the raw logits
-  plain.prior_adjustment = 0;
+  Calibration plain = info.calibration;
+  plain.prior_adjustment = balanced_prior_adjustment(balance);
   plain.temperature = 1;
   ValScores s;
   s.loss = nll(vl, val.labels, plain);
-  const torch::Tensor vp = vl.argmax(1);
+  const torch::Tensor vp = (plain.prior_adjustment == 0 ? vl : calibrate(vl, plain)).argmax(1);
   std::vector<int> pred(vp.data_ptr<long>(), vp.data_ptr<long>() + vp.numel());
   int right = 0;
   for (std::size_t i = 0; i < pred.size(); ++i) right += pred[i] == val.labels[i];
@@ -419,7 +421,7 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
     ValScores v;
     bool kept = false;  // the epoch rule: does this epoch's network replace the kept one?
     with_shipped_weights(run, [&] {
-      v = evaluate(run.net, val, info, device);
+      v = evaluate(run.net, val, info, device, o.balance);
       switch (o.epoch_rule) {
         case EpochRule::kBestBalanced:
           kept = v.balanced_accuracy > run.best_bacc;
@@ -463,7 +465,7 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
                            for (const std::size_t i : indices) b.push_back(train.images[i]);
                            run.net->forward(to_tensor(b, info.input).to(device));
                          });
-    const ValScores v = evaluate(run.net, val, info, device);
+    const ValScores v = evaluate(run.net, val, info, device, o.balance);
     record.averaged = {o.epochs - run.average.count + 1, o.epochs, v.loss, v.accuracy,
                        v.balanced_accuracy};
     run.best_epoch = o.epochs;
@@ -476,7 +478,8 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
   run.net->to(torch::kCPU);
 
   // Post-training choices on validation only; test only scored.
-  const Finalized fin = calibrate_and_score(run.net, info, val, test, o.min_mel_recall);
+  const Finalized fin = calibrate_and_score(run.net, info, val, test, o.min_mel_recall,
+                                            balanced_prior_adjustment(o.balance));
   record.prior = fin.prior;
   record.best_epoch = run.best_epoch;
   record.history = history;
