@@ -141,12 +141,12 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--label-smoothing", o->t.label_smoothing)->capture_default_str();
   cmd->add_option("--balance", o->t.balance,
                   "none, oversample, sqrt-oversample, weighted, logit-adjust")
-      ->transform(one_of(std::map<std::string, Balance>{{"none", Balance::kNone},
-                                                        {"oversample", Balance::kOversample},
-                                                        {"sqrt-oversample",
-                                                         Balance::kSqrtOversample},
-                                                        {"weighted", Balance::kWeighted},
-                                                        {"logit-adjust", Balance::kLogitAdjust}}))
+      ->transform(
+          one_of(std::map<std::string, Balance>{{"none", Balance::kNone},
+                                                {"oversample", Balance::kOversample},
+                                                {"sqrt-oversample", Balance::kSqrtOversample},
+                                                {"weighted", Balance::kWeighted},
+                                                {"logit-adjust", Balance::kLogitAdjust}}))
       ->default_str("logit-adjust");
   cmd->add_option("--colour-constancy", o->t.colour,
                   "Colour constancy in the preprocessing: none or shades-of-gray")

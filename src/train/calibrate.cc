@@ -41,8 +41,7 @@ double fit_temperature(const torch::Tensor& logits, const std::vector<int>& labe
 }
 
 PriorChoice choose_prior_adjustment(const torch::Tensor& logits, const std::vector<int>& labels,
-                                    const Calibration& base, double min_mel_recall,
-                                    double lowest) {
+                                    const Calibration& base, double min_mel_recall, double lowest) {
   const int mel = *class_from_code("mel");
   PriorChoice best;
   bool best_ok = false;

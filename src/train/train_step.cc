@@ -140,8 +140,8 @@ std::vector<std::size_t> class_draws(Balance b, const std::vector<int>& labels) 
     if (n == 0) continue;
     if (b == Balance::kOversample) n = major;
     if (b == Balance::kSqrtOversample)
-      n = std::max(n, static_cast<std::size_t>(
-                          std::llround(std::sqrt(static_cast<double>(n) * static_cast<double>(major)))));
+      n = std::max(n, static_cast<std::size_t>(std::llround(
+                          std::sqrt(static_cast<double>(n) * static_cast<double>(major)))));
   }
   return draws;
 }
