@@ -44,8 +44,9 @@ TEST(TrainCli, UnknownOptionNamesAreRefusedWithTheChoices) {
   const std::string out = (dir / "m").string();
   Ran r = run("train --data " + data + " --out " + out + " --balance bogus");
   EXPECT_NE(r.status, 0);
-  EXPECT_THAT(r.output,
-              HasSubstr("'bogus' is not one of logit-adjust, none, oversample, sqrt-oversample, weighted"));
+  EXPECT_THAT(
+      r.output,
+      HasSubstr("'bogus' is not one of logit-adjust, none, oversample, sqrt-oversample, weighted"));
   r = run("train --data " + data + " --out " + out + " --colour-constancy retinex");
   EXPECT_NE(r.status, 0);
   EXPECT_THAT(r.output, HasSubstr("not one of none, shades-of-gray"));
