@@ -6,10 +6,11 @@
 # seed and short budget; two runs at a time, one thread each (2-core machine).
 #   bench/cv_ablation.sh OUT EPOCHS "FOLDS" NAME="FLAGS" [NAME="FLAGS" ...]
 #   e.g. bench/cv_ablation.sh /tmp/cv 3 "1 2" base="" sog="--colour-constancy shades-of-gray"
-# Every run uses --balance oversample --weight-decay 0.05 --seed 1 on resnet-s unless its
-# FLAGS override them (FLAGS may name another --arch or --balance). An interrupted run resumes. Prints one row per recipe: validation accuracy, balanced accuracy,
-# melanoma recall, macro AUC and ECE (after temperature), mean over folds, and the folds'
-# individual balanced accuracies. Results stay in OUT/<name>-f<K>/model.json.
+# Every run uses --balance oversample --weight-decay 0.05 --seed 1 on resnet-s; FLAGS may
+# name another --arch or --balance (the others may not be given twice). An interrupted run
+# resumes. Prints one row per recipe: validation accuracy, balanced accuracy, melanoma
+# recall, macro AUC and ECE (after temperature), mean over folds, and the folds' individual
+# balanced accuracies. Results stay in OUT/<name>-f<K>/model.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=$1 EPOCHS=$2 FOLDS=$3
