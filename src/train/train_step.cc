@@ -272,6 +272,30 @@ MixedBatch mix_batch(const torch::Tensor& x, const torch::Tensor& labels, Mix mo
   return m;
 }
 
+StepInput step_input(const TrainingRun& run, const std::vector<std::size_t>& indices,
+                     bool with_masks, std::mt19937& rng) {
+  const TrainOptions& o = run.o;
+  static const std::vector<cv::Mat> kNoMasks;
+  AugmentedBatch batch = augment_batch(run.train.images, with_masks ? run.masks : kNoMasks, indices,
+                                       o.augment ? &o.augment_options : nullptr, rng);
+  std::vector<long> ys;
+  for (const std::size_t i : indices) ys.push_back(run.train.labels[i]);
+  StepInput in;
+  in.mixed =
+      mix_batch(to_tensor(batch.images, run.input).to(run.device), torch::tensor(ys).to(run.device),
+                o.mix, o.mix_alpha, o.mix_probability, rng);
+  if (with_masks) in.masks = std::move(batch.masks);
+  return in;
+}
+
+void recompute_batch_norm_on_epoch(TrainingRun& run) {
+  const std::vector<std::size_t> order = epoch_order(run);
+  recompute_batch_norm(*run.net, order, static_cast<std::size_t>(run.o.batch_size),
+                       [&](const std::vector<std::size_t>& indices) {
+                         run.net->forward(step_input(run, indices, false, run.rng).mixed.x);
+                       });
+}
+
 namespace {
 
 // Augment -> preprocess -> mix -> forward -> loss -> backward of the images at `indices` on
@@ -280,19 +304,11 @@ namespace {
 StepResult shard_step(const TrainingRun& run, Net& net, torch::nn::Conv2d& head,
                       const std::vector<std::size_t>& indices, std::mt19937& rng, double scale) {
   const TrainOptions& o = run.o;
-  const bool with_masks = head && !run.masks.empty();
-  static const std::vector<cv::Mat> kNoMasks;
-  const AugmentedBatch batch =
-      augment_batch(run.train.images, with_masks ? run.masks : kNoMasks, indices,
-                    o.augment ? &o.augment_options : nullptr, rng);
-  const std::vector<cv::Mat>& imgs = batch.images;
-  const std::vector<cv::Mat>& masks = batch.masks;
-  std::vector<long> ys;
-  for (const std::size_t i : indices) ys.push_back(run.train.labels[i]);
   const bool bf16 = o.precision == Precision::kBf16;
-  const MixedBatch mixed =
-      mix_batch(to_tensor(imgs, run.input).to(run.device), torch::tensor(ys).to(run.device), o.mix,
-                o.mix_alpha, o.mix_probability, rng);
+  const bool with_masks = head && !run.masks.empty();
+  const StepInput in = step_input(run, indices, with_masks, rng);
+  const MixedBatch& mixed = in.mixed;
+  const std::vector<cv::Mat>& masks = in.masks;
   torch::Tensor x = mixed.x;
   if (trains_channels_last(o)) x = x.contiguous(at::MemoryFormat::ChannelsLast);
   const torch::Tensor& y = mixed.labels_a;

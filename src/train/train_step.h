@@ -130,6 +130,24 @@ struct MixedBatch {
 MixedBatch mix_batch(const torch::Tensor& x, const torch::Tensor& labels, Mix mode, double alpha,
                      double probability, std::mt19937& rng);
 
+// A training step's network input for the train images at `indices`, with draws from `rng`:
+// augmented (options.augment; with_masks: each image's lesion mask with the same geometry),
+// preprocessed (to_tensor), then mixed (options.mix). `masks` is empty unless with_masks.
+struct StepInput {
+  MixedBatch mixed;
+  std::vector<cv::Mat> masks;
+};
+StepInput step_input(const TrainingRun& run, const std::vector<std::size_t>& indices,
+                     bool with_masks, std::mt19937& rng);
+
+// average-last's BatchNorm statistics for run.net's (averaged) weights: weight_average.h's
+// recompute_batch_norm over one epoch as training draws it (epoch_order: oversampled when
+// the run oversamples, shuffled) in batches of options.batch_size, each built by step_input
+// (augmented and mixed as in training), all from run.rng. These are the batches the network
+// learnt to be normalised by; the natural class mix, unaugmented, is not (it cost a fold-1
+// run 0.18 validation accuracy, docs/benchmarks.md session 18).
+void recompute_batch_norm_on_epoch(TrainingRun& run);
+
 struct StepResult {
   double loss = 0;          // classification loss (mean over the batch)
   double mask_loss = 0;     // 0 without a mask head

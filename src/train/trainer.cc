@@ -456,15 +456,8 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
   if (trains_channels_last(o)) set_memory_format(*run.net, at::MemoryFormat::Contiguous);
   if (o.epoch_rule == EpochRule::kAverageLast) {
     restore(*run.net, run.average.mean);
-    // BatchNorm statistics for the averaged weights: one pass over the train images as
-    // they are (no oversampling, no augmentation: the images validation and serving see),
-    // in a shuffled order (the images are loaded class-sorted).
-    recompute_batch_norm(*run.net, train.images.size(), static_cast<std::size_t>(o.batch_size),
-                         o.seed, [&](const std::vector<std::size_t>& indices) {
-                           std::vector<cv::Mat> b;
-                           for (const std::size_t i : indices) b.push_back(train.images[i]);
-                           run.net->forward(to_tensor(b, info.input).to(device));
-                         });
+    // BatchNorm statistics for the averaged weights, over one epoch of training batches.
+    recompute_batch_norm_on_epoch(run);
     const ValScores v = evaluate(run.net, val, info, device, o.balance);
     record.averaged = {o.epochs - run.average.count + 1, o.epochs, v.loss, v.accuracy,
                        v.balanced_accuracy};

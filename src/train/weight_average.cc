@@ -1,8 +1,6 @@
 #include "train/weight_average.h"
 
 #include <algorithm>
-#include <numeric>
-#include <random>
 #include <string>
 
 #include <torch/torch.h>
@@ -44,16 +42,13 @@ void WeightAverage::add(const std::vector<torch::Tensor>& snapshot) {
 }
 
 void recompute_batch_norm(
-    torch::nn::Module& m, std::size_t items, std::size_t batch_size, std::uint64_t seed,
+    torch::nn::Module& m, const std::vector<std::size_t>& order, std::size_t batch_size,
     const std::function<void(const std::vector<std::size_t>& indices)>& forward_batch) {
   if (batch_size == 0) {
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
                           "batch norm recompute: batch size 0");
   }
-  std::vector<std::size_t> order(items);
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::mt19937_64 rng(seed);
-  std::shuffle(order.begin(), order.end(), rng);
+  const std::size_t items = order.size();
   torch::NoGradGuard guard;
   struct Saved {
     BatchNormImpl* layer;

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -26,18 +25,19 @@ struct WeightAverage {
 
 // Resets the running mean / variance of every BatchNorm layer of `m` (SkinScan's
 // model/batch_norm.h, the only one its nets use), puts `m` in training mode and calls
-// forward_batch(indices) without gradients once per batch of `batch_size` items (the last
-// may be smaller) of one pass over items 0..items-1 in an order shuffled by `seed` (the same
-// seed, the same batches), with each layer's momentum set to 1 / (k + 1) at batch k so the
-// running statistics end as the plain mean over the batches of the batch mean and unbiased
-// batch variance; then restores the layers' momenta. The shuffle is what makes that mean an
-// estimate of the whole set's statistics: batches of a class-sorted set (HAM10000's order)
-// are each one class, and the mean of their variances misses the variance between them.
+// forward_batch(indices) without gradients once per batch: `order` cut into consecutive
+// batches of `batch_size` items (the last may be smaller), with each layer's momentum set
+// to 1 / (k + 1) at batch k so the running statistics end as the plain mean over the
+// batches of the batch mean and unbiased batch variance; then restores the layers' momenta.
+// The caller's order decides what that mean estimates: it should be the batches the
+// network was trained on (train_step.h's recompute_batch_norm_on_epoch), and shuffled:
+// batches of a class-sorted set (HAM10000's order) are each one class, and the mean of their
+// variances misses the variance between them.
 // Data-parallel synchronisation (BatchNormImpl::sync) is detached meanwhile: each batch is
 // normalised on its own. Leaves `m` in training mode; the caller's forward must not update
 // anything else (dropout's draws are harmless). Throws skinscan::Error if batch_size is 0.
 void recompute_batch_norm(
-    torch::nn::Module& m, std::size_t items, std::size_t batch_size, std::uint64_t seed,
+    torch::nn::Module& m, const std::vector<std::size_t>& order, std::size_t batch_size,
     const std::function<void(const std::vector<std::size_t>& indices)>& forward_batch);
 
 }  // namespace skinscan

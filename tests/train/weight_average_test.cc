@@ -1,10 +1,12 @@
 // The average-last epoch rule: the running mean of weight snapshots, BatchNorm statistics
-// recomputed as the plain mean over shuffled batches, and a real short training run whose shipped
+// recomputed as the plain mean over the batches of one training epoch (oversampled,
+// augmented), and a real short training run whose shipped
 // parameters are the mean of its last epochs' and which resumes bit for bit.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <random>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -44,37 +46,37 @@ TEST(WeightAverage, MeanOfFloatsLatestOfIntegers) {
   EXPECT_THROW(avg.add({torch::zeros({3}), torch::tensor({1L})}), skinscan::Error);
 }
 
-// Conv + SkinScan BatchNorm over 96 real images in batches of 32: the pass visits every
-// image once in a seeded shuffled order (the same seed, the same batches), and afterwards the
-// running mean and variance are the means over the batches of each batch's mean and unbiased
-// variance of the convolution's output; the layer's momentum is back to its own.
-TEST(WeightAverage, RecomputedBatchNormIsTheMeanOverShuffledBatches) {
+// Conv + SkinScan BatchNorm over 80 real images in the caller's (shuffled) order, batches of
+// 32: the pass hands forward consecutive slices of the order (the last one shorter), and
+// afterwards the running mean and variance are the means over the batches of each batch's
+// mean and unbiased variance of the convolution's output; the layer's momentum is back to
+// its own.
+TEST(WeightAverage, RecomputedBatchNormIsTheMeanOverTheCallersBatches) {
   const InputSpec spec = arch_info("resnet-s").input;
   const LabelledImages imgs =
-      testing::ham10000_batch(open_dataset(testing::ham10000_dir().string()), 96, spec);
+      testing::ham10000_batch(open_dataset(testing::ham10000_dir().string()), 80, spec);
   const torch::Tensor x = to_tensor(imgs.images, spec);
   torch::manual_seed(3);
   torch::nn::Sequential net(torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 4, 3).bias(false)),
                             BatchNorm(4));
   auto* bn = net[1]->as<BatchNormImpl>();
   bn->running_mean.fill_(5);  // stale statistics that must not survive
+  std::vector<std::size_t> order(80);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::mt19937 rng(11);
+  std::shuffle(order.begin(), order.end(), rng);
   std::vector<std::vector<std::size_t>> seen;
-  recompute_batch_norm(*net, 96, 32, 11, [&](const std::vector<std::size_t>& indices) {
+  recompute_batch_norm(*net, order, 32, [&](const std::vector<std::size_t>& indices) {
     seen.push_back(indices);
     net->forward(rows(x, indices));
   });
   ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].size(), 32u);
+  EXPECT_EQ(seen[1].size(), 32u);
+  EXPECT_EQ(seen[2].size(), 16u);
   std::vector<std::size_t> all;
-  for (const auto& b : seen) {
-    EXPECT_EQ(b.size(), 32u);
-    all.insert(all.end(), b.begin(), b.end());
-  }
-  std::vector<std::size_t> sorted = all;
-  std::sort(sorted.begin(), sorted.end());
-  for (std::size_t i = 0; i < sorted.size(); ++i) ASSERT_EQ(sorted[i], i);  // each image once
-  std::vector<std::size_t> identity(96);
-  std::iota(identity.begin(), identity.end(), std::size_t{0});
-  EXPECT_NE(all, identity);  // shuffled
+  for (const auto& b : seen) all.insert(all.end(), b.begin(), b.end());
+  EXPECT_EQ(all, order);
   torch::Tensor mean_sum = torch::zeros({4}), var_sum = torch::zeros({4});
   {
     torch::NoGradGuard guard;
@@ -89,30 +91,61 @@ TEST(WeightAverage, RecomputedBatchNormIsTheMeanOverShuffledBatches) {
   EXPECT_EQ(bn->momentum, 0.1);
   EXPECT_EQ(bn->num_batches_tracked.item<long>(), 3);
   EXPECT_TRUE(net->is_training());
-
-  std::vector<std::vector<std::size_t>> again;
-  recompute_batch_norm(*net, 96, 32, 11,
-                       [&](const std::vector<std::size_t>& indices) { again.push_back(indices); });
-  EXPECT_EQ(again, seen);
-  EXPECT_THROW(recompute_batch_norm(*net, 96, 0, 11, [](const std::vector<std::size_t>&) {}),
+  EXPECT_THROW(recompute_batch_norm(*net, order, 0, [](const std::vector<std::size_t>&) {}),
                skinscan::Error);
 }
 
-// A sorted set, as HAM10000 loads (class by class): 512 values, the first half near 0 and
-// the second near 10. Batches taken in order would each hold one half and their mean
-// variance would be ~1 instead of the set's ~26; the shuffled pass estimates the set's.
-TEST(WeightAverage, RecomputedBatchNormEstimatesASortedSetsStatistics) {
-  torch::manual_seed(5);
-  const torch::Tensor x =
-      torch::cat({torch::randn({256, 1, 1, 1}), torch::randn({256, 1, 1, 1}) + 10});
-  torch::nn::Sequential net(BatchNorm(1));
-  auto* bn = net[0]->as<BatchNormImpl>();
-  recompute_batch_norm(*net, 512, 64, 1, [&](const std::vector<std::size_t>& indices) {
-    net->forward(rows(x, indices));
+// average-last's pass on a real training run: 96 real HAM10000 images (their natural, skewed
+// class mix), oversampled and augmented. The pass runs over one oversampled epoch
+// (epoch_length's draws, not the 96 images) in training-size batches, and its statistics
+// are exactly those of recompute_batch_norm over epoch_order's batches built by step_input,
+// with the run's generator; augmentation matters: the same pass without it ends elsewhere.
+TEST(WeightAverage, RecomputeOnEpochUsesTheSamplersAugmentedBatches) {
+  const InputSpec spec = arch_info("resnet-s").input;
+  const LabelledImages train =
+      testing::ham10000_batch(open_dataset(testing::ham10000_dir().string()), 96, spec);
+  std::vector<int> counts(kNumClasses, 0);
+  for (int y : train.labels) ++counts[static_cast<std::size_t>(y)];
+  TrainOptions o = testing::short_run_options();
+  o.balance = Balance::kOversample;
+  o.input_width = spec.width;
+  o.input_height = spec.height;
+  const int threads_before = torch::get_num_threads();
+  torch::set_num_threads(1);
+  const std::size_t length = epoch_length(o, train.labels);
+  ASSERT_GT(length, 2 * train.labels.size());  // the sample's classes are skewed
+  TrainingRun run(o, spec, torch::kCPU, train, {}, counts, 1);
+  const std::mt19937 start = run.rng;
+  recompute_batch_norm_on_epoch(run);
+  const std::vector<torch::Tensor> stats = snapshot(*run.net);
+  BatchNormImpl* first = nullptr;
+  for (const auto& m : run.net->modules(/*include_self=*/false)) {
+    if ((first = m->as<BatchNormImpl>())) break;
+  }
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->num_batches_tracked.item<long>(), static_cast<long>((length + 31) / 32));
+
+  run.rng = start;
+  const std::vector<std::size_t> order = epoch_order(run);
+  recompute_batch_norm(*run.net, order, 32, [&](const std::vector<std::size_t>& indices) {
+    run.net->forward(step_input(run, indices, false, run.rng).mixed.x);
   });
-  const double var = x.var().item<double>(), mean = x.mean().item<double>();
-  EXPECT_NEAR(bn->running_mean.item<double>(), mean, 0.5);
-  EXPECT_NEAR(bn->running_var.item<double>(), var, 0.15 * var);
+  const std::vector<torch::Tensor> replay = snapshot(*run.net);
+  ASSERT_EQ(replay.size(), stats.size());
+  for (std::size_t k = 0; k < stats.size(); ++k)
+    EXPECT_TRUE(torch::equal(stats[k], replay[k])) << k;
+
+  TrainOptions plain = o;
+  plain.augment = false;
+  TrainingRun unaugmented(plain, spec, torch::kCPU, train, {}, counts, 1);
+  restore(*unaugmented.net, stats);  // same weights
+  unaugmented.rng = start;
+  recompute_batch_norm_on_epoch(unaugmented);
+  const std::vector<torch::Tensor> without = snapshot(*unaugmented.net);
+  bool differ = false;
+  for (std::size_t k = 0; k < stats.size(); ++k) differ |= !torch::equal(stats[k], without[k]);
+  EXPECT_TRUE(differ);
+  torch::set_num_threads(threads_before);
 }
 
 // Same seed, same options but the epoch rule: average-last over 1 epoch ships the last
@@ -135,7 +168,7 @@ TEST(WeightAverage, TrainingShipsTheMeanOfTheLastEpochs) {
   const auto pl = last.net()->parameters(), p1 = avg1.net()->parameters();
   ASSERT_EQ(pl.size(), p1.size());
   for (std::size_t k = 0; k < pl.size(); ++k) EXPECT_TRUE(torch::equal(pl[k], p1[k])) << k;
-  // The BatchNorm statistics were recomputed on the train images: they differ.
+  // The BatchNorm statistics were recomputed over a training epoch: they differ.
   const auto bl = last.net()->buffers(), b1 = avg1.net()->buffers();
   ASSERT_EQ(bl.size(), b1.size());
   bool buffers_differ = false;
