@@ -73,7 +73,8 @@ nlohmann::ordered_json training_json(const TrainingRecord& r) {
                              {"last_epoch", r.averaged.last_epoch},
                              {"val_loss", r.averaged.val_loss},
                              {"val_accuracy", r.averaged.val_accuracy},
-                             {"val_balanced_accuracy", r.averaged.val_balanced_accuracy}};
+                             {"val_balanced_accuracy", r.averaged.val_balanced_accuracy},
+                             {"last_epoch_choices", r.averaged.last_epoch_choices}};
   }
   j["prior_choice_on_validation"] = prior_choice_json(r.prior);
   return j;
@@ -431,6 +432,8 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
           break;
         case EpochRule::kAverageLast:  // nothing is chosen: the last epochs all count
           if (epoch > o.epochs - o.average_epochs) run.average.add(snapshot(*run.net));
+          // The last epoch's network, which `last` would ship: scored beside the average.
+          if (epoch == o.epochs) run.best = snapshot(*run.net);
           break;
       }
       if (kept) run.best = snapshot(*run.net);
@@ -455,12 +458,29 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
   // The saved network is float32 in the standard layout whatever the training precision.
   if (trains_channels_last(o)) set_memory_format(*run.net, at::MemoryFormat::Contiguous);
   if (o.epoch_rule == EpochRule::kAverageLast) {
+    // What `last` would have shipped from this trajectory: its validation-only choices and
+    // scores (test not scored), so one run compares both rules.
+    restore(*run.net, run.best);
+    run.net->eval();
+    run.net->to(torch::kCPU);
+    ModelInfo last_info = info;
+    const Finalized last =
+        calibrate_and_score(run.net, last_info, val, LabelledImages{}, o.min_mel_recall,
+                            balanced_prior_adjustment(o.balance));
+    const nlohmann::ordered_json last_choices = {
+        {"prior_choice_on_validation", prior_choice_json(last.prior)},
+        {"validation", last.metrics.at("validation")}};
+    run.net->to(device);
     restore(*run.net, run.average.mean);
     // BatchNorm statistics for the averaged weights, over one epoch of training batches.
     recompute_batch_norm_on_epoch(run);
     const ValScores v = evaluate(run.net, val, info, device, o.balance);
-    record.averaged = {o.epochs - run.average.count + 1, o.epochs, v.loss, v.accuracy,
-                       v.balanced_accuracy};
+    record.averaged = {o.epochs - run.average.count + 1,
+                       o.epochs,
+                       v.loss,
+                       v.accuracy,
+                       v.balanced_accuracy,
+                       last_choices};
     run.best_epoch = o.epochs;
     std::fprintf(stderr, "weights of epochs %d-%d averaged: val loss %.4f acc %.3f bal %.3f\n",
                  record.averaged.first_epoch, o.epochs, v.loss, v.accuracy, v.balanced_accuracy);

@@ -150,7 +150,8 @@ TEST(WeightAverage, RecomputeOnEpochUsesTheSamplersAugmentedBatches) {
 
 // Same seed, same options but the epoch rule: average-last over 1 epoch ships the last
 // epoch's parameters; over 2 of 3 epochs it ships the mean of epochs 2 and 3, and a run
-// stopped after epoch 2 and resumed writes exactly what the uninterrupted one does.
+// stopped after epoch 2 and resumed writes exactly what the uninterrupted one does. Both
+// record the `last` run's own validation choices for their last epoch.
 TEST(WeightAverage, TrainingShipsTheMeanOfTheLastEpochs) {
   const Dataset ds = testing::ham10000_sample(9);
   const Split split = make_split(ds);
@@ -216,6 +217,14 @@ TEST(WeightAverage, TrainingShipsTheMeanOfTheLastEpochs) {
   EXPECT_TRUE(acc >= 0.0 && acc <= 1.0);
   EXPECT_GT(rec["averaged_weights"]["val_loss"].get<double>(), 0.0);
   EXPECT_EQ(b.info().extra["training"]["resumed_after_epoch"], 2);
+  // The averaged run also scores what `last` ships from the same trajectory: exactly the
+  // `last` run's validation-only choices and scores, uninterrupted or resumed.
+  const auto& choices = rec["averaged_weights"]["last_epoch_choices"];
+  EXPECT_EQ(choices["validation"], last.info().extra["metrics"]["validation"]);
+  EXPECT_EQ(choices["prior_choice_on_validation"],
+            last.info().extra["training"]["prior_choice_on_validation"]);
+  EXPECT_FALSE(choices.contains("test"));
+  EXPECT_EQ(b.info().extra["training"]["averaged_weights"]["last_epoch_choices"], choices);
 
   TrainOptions bad = two;
   bad.average_epochs = 4;
