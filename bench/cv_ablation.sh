@@ -10,7 +10,9 @@
 # name another --arch or --balance (the others may not be given twice). An interrupted run
 # resumes. Prints one row per recipe: validation accuracy, balanced accuracy, melanoma
 # recall, macro AUC and ECE (after temperature), mean over folds, and the folds' individual
-# balanced accuracies. Results stay in OUT/<name>-f<K>/model.json.
+# balanced accuracies; an average-last recipe gets a second row, its runs' last-epoch
+# networks after their own choices (what `last` ships from the same trajectory). Results
+# stay in OUT/<name>-f<K>/model.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=$1 EPOCHS=$2 FOLDS=$3
@@ -65,5 +67,18 @@ for k in folds:
 mean = [sum(r[i] for r in rows) / len(rows) for i in range(5)]
 print(f"| {name} | " + " | ".join(f"{m:.3f}" for m in mean) + " | " +
       ", ".join(f"{r[1]:.3f}" for r in rows) + " |")
+# An average-last run also records what `last` ships from the same trajectory.
+last = []
+for k in folds:
+    t = json.load(open(f"{out}/{name}-f{k}/model.json"))["training"]
+    c = t.get("averaged_weights", {}).get("last_epoch_choices")
+    if c:
+        v = c["validation"]
+        last.append((v["accuracy"], v["balanced_accuracy"], v["per_class"]["mel"]["recall"],
+                     v["auc_ovr"]["macro"], v["ece"]))
+if last and len(last) == len(rows):
+    mean = [sum(r[i] for r in last) / len(last) for i in range(5)]
+    print(f"| {name}, its last epoch | " + " | ".join(f"{m:.3f}" for m in mean) + " | " +
+          ", ".join(f"{r[1]:.3f}" for r in last) + " |")
 PY
 done
