@@ -59,26 +59,18 @@ for name in "${names[@]}"; do
   /usr/bin/python3 - "$OUT" "$name" $FOLDS <<'PY'
 import json, sys
 out, name, folds = sys.argv[1], sys.argv[2], sys.argv[3:]
-rows = []
-for k in folds:
-    v = json.load(open(f"{out}/{name}-f{k}/model.json"))["metrics"]["validation"]
-    rows.append((v["accuracy"], v["balanced_accuracy"], v["per_class"]["mel"]["recall"],
-                 v["auc_ovr"]["macro"], v["ece"]))
-mean = [sum(r[i] for r in rows) / len(rows) for i in range(5)]
-print(f"| {name} | " + " | ".join(f"{m:.3f}" for m in mean) + " | " +
-      ", ".join(f"{r[1]:.3f}" for r in rows) + " |")
+def scores(v):
+    return (v["accuracy"], v["balanced_accuracy"], v["per_class"]["mel"]["recall"],
+            v["auc_ovr"]["macro"], v["ece"])
+def row(label, rows):
+    mean = [sum(r[i] for r in rows) / len(rows) for i in range(5)]
+    print(f"| {label} | " + " | ".join(f"{m:.3f}" for m in mean) + " | " +
+          ", ".join(f"{r[1]:.3f}" for r in rows) + " |")
+models = [json.load(open(f"{out}/{name}-f{k}/model.json")) for k in folds]
+row(name, [scores(m["metrics"]["validation"]) for m in models])
 # An average-last run also records what `last` ships from the same trajectory.
-last = []
-for k in folds:
-    t = json.load(open(f"{out}/{name}-f{k}/model.json"))["training"]
-    c = t.get("averaged_weights", {}).get("last_epoch_choices")
-    if c:
-        v = c["validation"]
-        last.append((v["accuracy"], v["balanced_accuracy"], v["per_class"]["mel"]["recall"],
-                     v["auc_ovr"]["macro"], v["ece"]))
-if last and len(last) == len(rows):
-    mean = [sum(r[i] for r in last) / len(last) for i in range(5)]
-    print(f"| {name}, its last epoch | " + " | ".join(f"{m:.3f}" for m in mean) + " | " +
-          ", ".join(f"{r[1]:.3f}" for r in last) + " |")
+last = [m["training"].get("averaged_weights", {}).get("last_epoch_choices") for m in models]
+if all(last):
+    row(f"{name}, its last epoch", [scores(c["validation"]) for c in last])
 PY
 done
