@@ -18,7 +18,19 @@ const char* balance_name(Balance b) {
   return "logit-adjust";
 }
 
-double balanced_prior_adjustment(Balance b) { return b == Balance::kSqrtOversample ? -0.5 : 0.0; }
+double balanced_prior_adjustment(Balance b) {
+  switch (b) {
+    case Balance::kNone:
+      return -1.0;
+    case Balance::kSqrtOversample:
+      return -0.5;
+    case Balance::kOversample:
+    case Balance::kWeighted:
+    case Balance::kLogitAdjust:
+      break;
+  }
+  return 0.0;
+}
 
 const char* optimizer_name(Optimizer o) { return o == Optimizer::kSgd ? "sgd" : "adamw"; }
 

@@ -36,8 +36,10 @@ enum class Mix { kNone, kMixup, kCutmix };
 const char* balance_name(Balance b);  // "none", "oversample", "weighted", "logit-adjust",
                                       // "sqrt-oversample"
 // The prior adjustment (calibrate.h) at which a net trained with `b` is at its balanced
-// operating point: -0.5 for kSqrtOversample (its training prior is the square root of the
-// class prior), 0 otherwise. choose_prior_adjustment searches from there.
+// operating point: -1 for kNone (trained on the class prior itself: post-hoc logit
+// adjustment takes all of it off, Menon et al. 2021), -0.5 for kSqrtOversample (its training
+// prior is the square root of the class prior), 0 otherwise (oversampled, weighted or
+// logit-adjusted training is already balanced). choose_prior_adjustment searches from there.
 double balanced_prior_adjustment(Balance b);
 const char* optimizer_name(Optimizer o);   // "adamw", "sgd"
 const char* schedule_name(Schedule s);     // "onecycle", "cosine"

@@ -136,8 +136,9 @@ struct ValScores {
 };
 
 // Raw (uncalibrated) scores of the network on validation, at the balanced operating point
-// it was trained for: the logits as they are (prior adjustment 0, T 1), or after square-root
-// oversampling with half the log prior taken off (balanced_prior_adjustment).
+// it was trained for (balanced_prior_adjustment, T 1): the logits as they are after
+// oversampling, half the log prior taken off after square-root oversampling, all of it after
+// natural sampling.
 ValScores evaluate(const Net& net, const LabelledImages& val, const ModelInfo& info,
                    torch::Device device, Balance balance) {
   const torch::Tensor vl = batch_logits(net, val.images, info.input, device);

@@ -94,6 +94,7 @@ TEST(Sampler, SqrtOversampledEpochHoldsEveryImageAndTheRepeats) {
 TEST(Sampler, PriorSearchOfASqrtOversampledNetStartsAtItsBalancedPoint) {
   EXPECT_EQ(balanced_prior_adjustment(Balance::kSqrtOversample), -0.5);
   EXPECT_EQ(balanced_prior_adjustment(Balance::kOversample), 0.0);
+  EXPECT_EQ(balanced_prior_adjustment(Balance::kNone), -1.0);
   Calibration base;
   base.log_prior = {-3.4, -3.0, -2.2, -4.5, -2.2, -0.4, -4.3};
   // Two melanomas the net ranks just behind nv (by 0.5): only taking prior off, a <= -0.3

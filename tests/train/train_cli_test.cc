@@ -117,6 +117,12 @@ TEST(TrainCli, StoppedRunResumesToACompleteModel) {
   const auto m = nlohmann::json::parse(std::ifstream(out / "model.json"));
   EXPECT_EQ(m["training"]["resumed_after_epoch"], 1);
   EXPECT_EQ(m["training"]["balance"], "none");
+  // A naturally sampled net's prior choice lies between its balanced point (all of the log
+  // prior taken off) and its logits as they are.
+  const double a = m["training"]["prior_choice_on_validation"]["adjustment"].get<double>();
+  EXPECT_GE(a, -1.0);
+  EXPECT_LE(a, 0.0);
+  EXPECT_DOUBLE_EQ(m["calibration"]["prior_adjustment"].get<double>(), a);
 }
 
 // `calibrate --recalibrate` redoes a trained model's validation-only choices on the split
