@@ -26,9 +26,9 @@ struct PriorChoice {
 // + balanced accuracy among those whose melanoma recall is at least `min_mel_recall`. If none
 // reaches it, a = lowest: the caller passes the balanced operating point the network was
 // trained for (train_options.h's balanced_prior_adjustment: 0 after oversampled or
-// logit-adjusted batches, -0.5 after square-root oversampling, -1 after natural sampling). (The earlier fallback, the highest
-// melanoma recall, is flat in a on a small validation slice and landed on a > 0, which trades
-// minority recall for accuracy.)
+// logit-adjusted batches, -0.5 after square-root oversampling, -1 after natural sampling). (The
+// earlier fallback, the highest melanoma recall, is flat in a on a small validation slice and
+// landed on a > 0, which trades minority recall for accuracy.)
 PriorChoice choose_prior_adjustment(const at::Tensor& logits, const std::vector<int>& labels,
                                     const Calibration& base, double min_mel_recall = 0.70,
                                     double lowest = 0.0);
