@@ -17,11 +17,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=$1 EPOCHS=$2 FOLDS=$3
 shift 3
+read -ra folds <<<"$FOLDS"
 DATA=${SKINSCAN_SHARED_DATA:-../shared/data}/ham10000
 BIN=${SKINSCAN_BIN:-build/skinscan}
 JOBS=${SKINSCAN_JOBS:-2}
 mkdir -p "$OUT"
-for k in $FOLDS; do
+for k in "${folds[@]}"; do
   [ -f "$OUT/fold$k.json" ] || "$BIN" split --data "$DATA" --from "$DATA/reference_split.csv" \
     --cv-fold "$k/5" --seed 13 --out "$OUT/fold$k.json" >/dev/null
 done
@@ -37,7 +38,6 @@ run() {  # name fold flags...
   # A run interrupted by a stop continues from its last finished epoch.
   local resume=()
   [ -f "$dir/checkpoint/state.json" ] && resume=(--resume)
-  # shellcheck disable=SC2086
   "$BIN" train --data "$DATA" --split "$OUT/fold$k.json" --out "$dir" "${arch[@]}" "${balance[@]}" \
     "${resume[@]}" --weight-decay 0.05 --seed 1 --threads 1 --epochs "$EPOCHS" \
     --version "cv-$name-f$k" "$@" >"$OUT/$name-f$k.log" 2>&1
@@ -46,17 +46,17 @@ for spec in "$@"; do
   name=${spec%%=*}
   flags=${spec#*=}
   names+=("$name")
-  for k in $FOLDS; do
+  read -ra flag_words <<<"$flags"
+  for k in "${folds[@]}"; do
     while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
-    # shellcheck disable=SC2086
-    run "$name" "$k" $flags &
+    run "$name" "$k" "${flag_words[@]}" &
   done
 done
 wait
 printf '| recipe | val accuracy | val balanced accuracy | val mel recall | val AUC macro | val ECE | balanced per fold |\n'
 printf '|---|---|---|---|---|---|---|\n'
 for name in "${names[@]}"; do
-  /usr/bin/python3 - "$OUT" "$name" $FOLDS <<'PY'
+  /usr/bin/python3 - "$OUT" "$name" "${folds[@]}" <<'PY'
 import json, sys
 out, name, folds = sys.argv[1], sys.argv[2], sys.argv[3:]
 def scores(v):
