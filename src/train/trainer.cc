@@ -69,12 +69,15 @@ nlohmann::ordered_json training_json(const TrainingRecord& r) {
   j["torch_threads"] = r.torch_threads;
   if (r.resumed_at_epoch > 0) j["resumed_after_epoch"] = r.resumed_at_epoch;
   if (r.averaged.last_epoch > 0) {
-    j["averaged_weights"] = {{"first_epoch", r.averaged.first_epoch},
-                             {"last_epoch", r.averaged.last_epoch},
-                             {"val_loss", r.averaged.val_loss},
-                             {"val_accuracy", r.averaged.val_accuracy},
-                             {"val_balanced_accuracy", r.averaged.val_balanced_accuracy},
-                             {"last_epoch_choices", r.averaged.last_epoch_choices}};
+    j["averaged_weights"] = {
+        {"first_epoch", r.averaged.first_epoch},
+        {"last_epoch", r.averaged.last_epoch},
+        {"val_loss", r.averaged.val_loss},
+        {"val_accuracy", r.averaged.val_accuracy},
+        {"val_balanced_accuracy", r.averaged.val_balanced_accuracy},
+        {"last_epoch_choices",
+         {{"prior_choice_on_validation", prior_choice_json(r.averaged.last_epoch_network.prior)},
+          {"validation", r.averaged.last_epoch_network.metrics.at("validation")}}}};
   }
   j["prior_choice_on_validation"] = prior_choice_json(r.prior);
   return j;
@@ -355,6 +358,37 @@ void attach_teacher(TrainingRun& run, const Classifier& teacher) {
   if (trains_channels_last(run.o)) set_memory_format(*run.teacher, at::MemoryFormat::ChannelsLast);
 }
 
+// Epoch rule average-last, after the last epoch. First scores the last epoch's network (kept
+// in run.best) after its own validation-only choices, what `last` would ship from the same
+// trajectory (test not scored), so one run compares both rules. Then loads the mean of the
+// averaged epochs' weights into run.net, recomputes its BatchNorm statistics over one epoch of
+// training batches, and returns the record with the averaged network's raw validation scores.
+// run.net ends on run.device holding the averaged weights.
+TrainingRecord::Averaged average_last_epochs(TrainingRun& run, const ModelInfo& info,
+                                             const LabelledImages& val) {
+  const TrainOptions& o = run.o;
+  TrainingRecord::Averaged averaged;
+  restore(*run.net, run.best);
+  run.net->eval();
+  run.net->to(torch::kCPU);
+  ModelInfo last_info = info;
+  averaged.last_epoch_network =
+      calibrate_and_score(run.net, last_info, val, LabelledImages{}, o.min_mel_recall,
+                          balanced_prior_adjustment(o.balance));
+  run.net->to(run.device);
+  restore(*run.net, run.average.mean);
+  recompute_batch_norm_on_epoch(run);
+  const ValScores v = evaluate(run.net, val, info, run.device, o.balance);
+  averaged.first_epoch = o.epochs - run.average.count + 1;
+  averaged.last_epoch = o.epochs;
+  averaged.val_loss = v.loss;
+  averaged.val_accuracy = v.accuracy;
+  averaged.val_balanced_accuracy = v.balanced_accuracy;
+  std::fprintf(stderr, "weights of epochs %d-%d averaged: val loss %.4f acc %.3f bal %.3f\n",
+               averaged.first_epoch, o.epochs, v.loss, v.accuracy, v.balanced_accuracy);
+  return averaged;
+}
+
 }  // namespace
 
 std::optional<Classifier> train_model(const Dataset& ds, const Split& split, const TrainOptions& o,
@@ -459,32 +493,8 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
   // The saved network is float32 in the standard layout whatever the training precision.
   if (trains_channels_last(o)) set_memory_format(*run.net, at::MemoryFormat::Contiguous);
   if (o.epoch_rule == EpochRule::kAverageLast) {
-    // What `last` would have shipped from this trajectory: its validation-only choices and
-    // scores (test not scored), so one run compares both rules.
-    restore(*run.net, run.best);
-    run.net->eval();
-    run.net->to(torch::kCPU);
-    ModelInfo last_info = info;
-    const Finalized last =
-        calibrate_and_score(run.net, last_info, val, LabelledImages{}, o.min_mel_recall,
-                            balanced_prior_adjustment(o.balance));
-    const nlohmann::ordered_json last_choices = {
-        {"prior_choice_on_validation", prior_choice_json(last.prior)},
-        {"validation", last.metrics.at("validation")}};
-    run.net->to(device);
-    restore(*run.net, run.average.mean);
-    // BatchNorm statistics for the averaged weights, over one epoch of training batches.
-    recompute_batch_norm_on_epoch(run);
-    const ValScores v = evaluate(run.net, val, info, device, o.balance);
-    record.averaged = {o.epochs - run.average.count + 1,
-                       o.epochs,
-                       v.loss,
-                       v.accuracy,
-                       v.balanced_accuracy,
-                       last_choices};
+    record.averaged = average_last_epochs(run, info, val);
     run.best_epoch = o.epochs;
-    std::fprintf(stderr, "weights of epochs %d-%d averaged: val loss %.4f acc %.3f bal %.3f\n",
-                 record.averaged.first_epoch, o.epochs, v.loss, v.accuracy, v.balanced_accuracy);
   } else {
     restore(*run.net, run.best);
   }

@@ -26,6 +26,7 @@
 #include "data/dataset.h"
 #include "model/classifier.h"
 #include "train/calibrate.h"
+#include "train/finalize.h"
 #include "train/split.h"
 #include "train/train_options.h"
 
@@ -52,13 +53,14 @@ struct TrainingRecord {
   std::vector<EpochRecord> history;
   // Epoch rule average-last: which epochs were averaged and the averaged weights' raw
   // (uncalibrated) validation scores, comparable with history's rows. 0 epochs = not used.
-  // last_epoch_choices: the last epoch's network (what epoch rule `last` ships from the same
-  // trajectory) after its own validation-only choices: {"prior_choice_on_validation",
-  // "validation"} as model.json's; test is not scored for it.
+  // last_epoch_network: the last epoch's network (what epoch rule `last` ships from the same
+  // trajectory) after its own validation-only choices, metrics {"validation"} only (test is
+  // not scored for it); model.json writes it as "last_epoch_choices":
+  // {"prior_choice_on_validation", "validation"}, as model.json's own.
   struct Averaged {
     int first_epoch = 0, last_epoch = 0;
     double val_loss = 0, val_accuracy = 0, val_balanced_accuracy = 0;
-    nlohmann::ordered_json last_epoch_choices;
+    Finalized last_epoch_network;
   } averaged;
   // Data provenance.
   std::string dataset_fingerprint, split_fingerprint, split_source;
