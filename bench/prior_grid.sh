@@ -14,6 +14,7 @@ MODEL=$1 SPLIT=$2 GRID=$3
 DATA=${SKINSCAN_SHARED_DATA:-../shared/data}/ham10000
 BIN=${SKINSCAN_BIN:-build/skinscan}
 read -ra grid <<<"$GRID"
+[ -f "$MODEL/model.json" ] || { echo "prior_grid.sh: $MODEL holds no model.json" >&2; exit 2; }
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 for f in "$MODEL"/*; do ln -s "$(realpath "$f")" "$scratch/"; done
@@ -28,7 +29,7 @@ m["calibration"]["prior_adjustment"] = float(sys.argv[3])
 json.dump(m, open(sys.argv[2], "w"), indent=2)
 PY
   "$BIN" evaluate --model "$scratch" --data "$DATA" --split "$SPLIT" --part val --bootstrap 1 \
-    2>/dev/null >"$scratch/eval.json"
+    >"$scratch/eval.json" 2>"$scratch/eval.log" || { cat "$scratch/eval.log" >&2; exit 1; }
   /usr/bin/python3 - "$scratch/eval.json" "$a" <<'PY'
 import json, sys
 e = json.load(open(sys.argv[1]))
