@@ -5,12 +5,14 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli/commands.h"
 #include "data/error.h"
 #include "model/classifier.h"
 #include "model/keras_import.h"
 #include "train/finalize.h"
+#include "train/train_options.h"
 
 namespace fs = std::filesystem;
 
@@ -77,7 +79,8 @@ void print_scores(const nlohmann::ordered_json& metrics) {
 // validation-only choices again (after a change of the rules that make them), on the very
 // split it was trained on, so no row it was trained on is used for them. The training prior
 // it adds back is its own; weights, training record and detector (which reads features, not
-// probabilities) are kept.
+// probabilities) are kept. The prior search starts at the balanced operating point of the
+// sampler its record names (training.balance), as training's own search did.
 void recalibrate_trained(const Classifier& model, ModelInfo info, const Dataset& ds,
                          const Split& split, const CalibrateOptions& o) {
   const std::string trained_on =
@@ -88,11 +91,25 @@ void recalibrate_trained(const Classifier& model, ModelInfo info, const Dataset&
                               ", not on " + o.split + " (" + split.fingerprint() +
                               "); its choices may only use that split's validation rows");
   }
+  // The prior search starts where training started it: at the balanced operating point of
+  // the net's sampler (an ensemble, whose record names no sampler, at 0 as `ensemble` does).
+  double lowest = 0.0;
+  if (info.extra["training"].contains("balance")) {
+    const auto& name = info.extra["training"]["balance"];
+    const std::optional<Balance> balance =
+        name.is_string() ? balance_from_name(name.get<std::string>()) : std::nullopt;
+    if (!balance) {
+      throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                            "--recalibrate: " + o.model +
+                                "/model.json names an unknown training.balance " + name.dump());
+    }
+    lowest = balanced_prior_adjustment(*balance);
+  }
   info.calibration.prior_adjustment = 0;
   info.calibration.temperature = 1;
   const LabelledImages val = load_part(ds, split.indices(Part::kVal), info.input, true);
   const LabelledImages test = load_part(ds, split.indices(Part::kTest), info.input, true);
-  const Finalized fin = calibrate_and_score(model.net(), info, val, test, o.min_mel_recall);
+  const Finalized fin = calibrate_and_score(model.net(), info, val, test, o.min_mel_recall, lowest);
   auto& training = info.extra["training"];
   training["min_mel_recall"] = o.min_mel_recall;
   training["prior_choice_on_validation"] = prior_choice_json(fin.prior);

@@ -32,6 +32,14 @@ double balanced_prior_adjustment(Balance b) {
   return 0.0;
 }
 
+std::optional<Balance> balance_from_name(std::string_view name) {
+  for (Balance b : {Balance::kNone, Balance::kOversample, Balance::kWeighted, Balance::kLogitAdjust,
+                    Balance::kSqrtOversample}) {
+    if (name == balance_name(b)) return b;
+  }
+  return std::nullopt;
+}
+
 const char* optimizer_name(Optimizer o) { return o == Optimizer::kSgd ? "sgd" : "adamw"; }
 
 const char* schedule_name(Schedule s) { return s == Schedule::kCosine ? "cosine" : "onecycle"; }

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -41,6 +43,9 @@ const char* balance_name(Balance b);  // "none", "oversample", "weighted", "logi
 // prior is the square root of the class prior), 0 otherwise (oversampled, weighted or
 // logit-adjusted training is already balanced). choose_prior_adjustment searches from there.
 double balanced_prior_adjustment(Balance b);
+// The Balance balance_name(b) names (model.json's "training.balance"); nullopt for any other
+// string.
+std::optional<Balance> balance_from_name(std::string_view name);
 const char* optimizer_name(Optimizer o);   // "adamw", "sgd"
 const char* schedule_name(Schedule s);     // "onecycle", "cosine"
 const char* precision_name(Precision p);   // "fp32", "bf16"

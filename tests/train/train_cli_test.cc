@@ -123,6 +123,26 @@ TEST(TrainCli, StoppedRunResumesToACompleteModel) {
   EXPECT_GE(a, -1.0);
   EXPECT_LE(a, 0.0);
   EXPECT_DOUBLE_EQ(m["calibration"]["prior_adjustment"].get<double>(), a);
+
+  // Recalibrating searches from the same balanced point: the choice comes back, not one of
+  // [0, 1] (the ensemble's and the oversampled nets' range).
+  auto tampered = m;
+  tampered["calibration"]["prior_adjustment"] = 0.5;
+  std::ofstream(out / "model.json") << tampered.dump(2) << "\n";
+  r = run("calibrate --model " + out.string() + " --data " + data + " --split " + split +
+          " --recalibrate");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto again = nlohmann::json::parse(std::ifstream(out / "model.json"));
+  EXPECT_DOUBLE_EQ(again["calibration"]["prior_adjustment"].get<double>(), a);
+
+  // A record naming a sampler SkinScan does not know is refused, the model left as it was.
+  tampered["training"]["balance"] = "undersample";
+  std::ofstream(out / "model.json") << tampered.dump(2) << "\n";
+  r = run("calibrate --model " + out.string() + " --data " + data + " --split " + split +
+          " --recalibrate");
+  EXPECT_EQ(r.status, 64);
+  EXPECT_THAT(r.output, HasSubstr("unknown training.balance \"undersample\""));
+  EXPECT_EQ(nlohmann::json::parse(std::ifstream(out / "model.json")), tampered);
 }
 
 // `calibrate --recalibrate` redoes a trained model's validation-only choices on the split
