@@ -50,6 +50,13 @@ CLI::Validator one_of(const std::map<std::string, E>& names) {
       "{" + list + "}");
 }
 
+// --balance's names are balance_name's, one definition for the CLI and model.json.
+std::map<std::string, Balance> balance_choices() {
+  std::map<std::string, Balance> names;
+  for (Balance b : kBalances) names.emplace(balance_name(b), b);
+  return names;
+}
+
 }  // namespace
 
 void add_split_command(CLI::App& app) {
@@ -141,12 +148,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--label-smoothing", o->t.label_smoothing)->capture_default_str();
   cmd->add_option("--balance", o->t.balance,
                   "none, oversample, sqrt-oversample, weighted, logit-adjust")
-      ->transform(
-          one_of(std::map<std::string, Balance>{{"none", Balance::kNone},
-                                                {"oversample", Balance::kOversample},
-                                                {"sqrt-oversample", Balance::kSqrtOversample},
-                                                {"weighted", Balance::kWeighted},
-                                                {"logit-adjust", Balance::kLogitAdjust}}))
+      ->transform(one_of(balance_choices()))
       ->default_str("logit-adjust");
   cmd->add_option("--colour-constancy", o->t.colour,
                   "Colour constancy in the preprocessing: none or shades-of-gray")

@@ -33,8 +33,7 @@ double balanced_prior_adjustment(Balance b) {
 }
 
 std::optional<Balance> balance_from_name(std::string_view name) {
-  for (Balance b : {Balance::kNone, Balance::kOversample, Balance::kWeighted, Balance::kLogitAdjust,
-                    Balance::kSqrtOversample}) {
+  for (Balance b : kBalances) {
     if (name == balance_name(b)) return b;
   }
   return std::nullopt;

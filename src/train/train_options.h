@@ -2,6 +2,7 @@
 // which model.json records under "training" and checkpoints compare on --resume.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -46,6 +47,10 @@ double balanced_prior_adjustment(Balance b);
 // The Balance balance_name(b) names (model.json's "training.balance"); nullopt for any other
 // string.
 std::optional<Balance> balance_from_name(std::string_view name);
+// Every Balance, for the CLI's choices and balance_from_name.
+inline constexpr std::array<Balance, 5> kBalances = {Balance::kNone, Balance::kOversample,
+                                                     Balance::kSqrtOversample, Balance::kWeighted,
+                                                     Balance::kLogitAdjust};
 const char* optimizer_name(Optimizer o);   // "adamw", "sgd"
 const char* schedule_name(Schedule s);     // "onecycle", "cosine"
 const char* precision_name(Precision p);   // "fp32", "bf16"

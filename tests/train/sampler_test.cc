@@ -91,6 +91,17 @@ TEST(Sampler, SqrtOversampledEpochHoldsEveryImageAndTheRepeats) {
   EXPECT_NE(epoch_order(run), order);
 }
 
+// model.json's training.balance reads back as the sampler that wrote it; nothing else does.
+TEST(Sampler, EveryBalanceNameReadsBackAsItsBalance) {
+  for (Balance b : kBalances) {
+    ASSERT_TRUE(balance_from_name(balance_name(b)).has_value()) << balance_name(b);
+    EXPECT_EQ(*balance_from_name(balance_name(b)), b) << balance_name(b);
+  }
+  EXPECT_FALSE(balance_from_name("undersample").has_value());
+  EXPECT_FALSE(balance_from_name("").has_value());
+  EXPECT_FALSE(balance_from_name("Oversample").has_value());
+}
+
 TEST(Sampler, PriorSearchOfASqrtOversampledNetStartsAtItsBalancedPoint) {
   EXPECT_EQ(balanced_prior_adjustment(Balance::kSqrtOversample), -0.5);
   EXPECT_EQ(balanced_prior_adjustment(Balance::kOversample), 0.0);
