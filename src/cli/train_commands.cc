@@ -1,6 +1,8 @@
 // split, train and evaluate subcommands.
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -50,10 +52,12 @@ CLI::Validator one_of(const std::map<std::string, E>& names) {
       "{" + list + "}");
 }
 
-// --balance's names are balance_name's, one definition for the CLI and model.json.
-std::map<std::string, Balance> balance_choices() {
-  std::map<std::string, Balance> names;
-  for (Balance b : kBalances) names.emplace(balance_name(b), b);
+// A typed option's choices: every value in `all`, by the name model.json records for it
+// (`name`), so the CLI and model.json share one definition of each name.
+template <typename E, std::size_t N>
+std::map<std::string, E> choices(const std::array<E, N>& all, const char* (*name)(E)) {
+  std::map<std::string, E> names;
+  for (E value : all) names.emplace(name(value), value);
   return names;
 }
 
@@ -119,27 +123,21 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--lr", o->t.lr, "Peak learning rate")->capture_default_str();
   cmd->add_option("--weight-decay", o->t.weight_decay)->capture_default_str();
   cmd->add_option("--optimizer", o->t.optimizer, "adamw or sgd")
-      ->transform(one_of(
-          std::map<std::string, Optimizer>{{"adamw", Optimizer::kAdamW}, {"sgd", Optimizer::kSgd}}))
+      ->transform(one_of(choices(kOptimizers, optimizer_name)))
       ->default_str("adamw");
   cmd->add_option("--schedule", o->t.schedule, "onecycle or cosine")
-      ->transform(one_of(std::map<std::string, Schedule>{{"onecycle", Schedule::kOneCycle},
-                                                         {"cosine", Schedule::kCosine}}))
+      ->transform(one_of(choices(kSchedules, schedule_name)))
       ->default_str("onecycle");
   cmd->add_option("--precision", o->t.precision,
                   "Training arithmetic: fp32, or bf16 (CPU autocast, channels-last)")
-      ->transform(one_of(
-          std::map<std::string, Precision>{{"fp32", Precision::kFp32}, {"bf16", Precision::kBf16}}))
+      ->transform(one_of(choices(kPrecisions, precision_name)))
       ->default_str("fp32");
   cmd->add_flag("--channels-last", o->t.channels_last,
                 "Train float32 in the channels-last layout too (bf16 always does)");
   cmd->add_option("--epoch-rule", o->t.epoch_rule,
                   "Weights kept: best-balanced (highest validation balanced accuracy), last, "
                   "or average-last (mean of the last --average-epochs epochs' weights)")
-      ->transform(
-          one_of(std::map<std::string, EpochRule>{{"best-balanced", EpochRule::kBestBalanced},
-                                                  {"last", EpochRule::kLast},
-                                                  {"average-last", EpochRule::kAverageLast}}))
+      ->transform(one_of(choices(kEpochRules, epoch_rule_name)))
       ->default_str("best-balanced");
   cmd->add_option("--average-epochs", o->t.average_epochs,
                   "average-last: how many final epochs' weights are averaged")
@@ -148,12 +146,11 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--label-smoothing", o->t.label_smoothing)->capture_default_str();
   cmd->add_option("--balance", o->t.balance,
                   "none, oversample, sqrt-oversample, weighted, logit-adjust")
-      ->transform(one_of(balance_choices()))
+      ->transform(one_of(choices(kBalances, balance_name)))
       ->default_str("logit-adjust");
   cmd->add_option("--colour-constancy", o->t.colour,
                   "Colour constancy in the preprocessing: none or shades-of-gray")
-      ->transform(one_of(std::map<std::string, ColourConstancy>{
-          {"none", ColourConstancy::kNone}, {"shades-of-gray", ColourConstancy::kShadesOfGray}}))
+      ->transform(one_of(choices(kColourConstancies, colour_constancy_name)))
       ->default_str("none");
   cmd->add_flag(
       "--strong-augment", o->strong,
@@ -166,8 +163,7 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--mix", o->t.mix, "Batch mixing: none, mixup or cutmix")
-      ->transform(one_of(std::map<std::string, Mix>{
-          {"none", Mix::kNone}, {"mixup", Mix::kMixup}, {"cutmix", Mix::kCutmix}}))
+      ->transform(one_of(choices(kMixes, mix_name)))
       ->default_str("none");
   cmd->add_option("--mix-alpha", o->t.mix_alpha, "Mixing share ~ Beta(alpha, alpha)")
       ->capture_default_str()

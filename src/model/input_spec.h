@@ -16,6 +16,9 @@ enum class ColourConstancy { kNone, kShadesOfGray };
 const char* recipe_name(Recipe r);                     // "skinscan", "seed-trained", ...
 Recipe recipe_from_name(const std::string& name);      // throws skinscan::Error (invalid_argument)
 const char* colour_constancy_name(ColourConstancy c);  // "none", "shades-of-gray"
+// Every ColourConstancy, for the CLI's choices and colour_constancy_from_name.
+inline constexpr std::array<ColourConstancy, 2> kColourConstancies = {
+    ColourConstancy::kNone, ColourConstancy::kShadesOfGray};
 // Throws skinscan::Error (invalid_argument) for an unknown name.
 ColourConstancy colour_constancy_from_name(const std::string& name);
 

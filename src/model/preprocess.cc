@@ -38,7 +38,7 @@ const char* colour_constancy_name(ColourConstancy c) {
 }
 
 ColourConstancy colour_constancy_from_name(const std::string& name) {
-  for (ColourConstancy c : {ColourConstancy::kNone, ColourConstancy::kShadesOfGray}) {
+  for (ColourConstancy c : kColourConstancies) {
     if (name == colour_constancy_name(c)) return c;
   }
   throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,

@@ -56,6 +56,13 @@ const char* schedule_name(Schedule s);     // "onecycle", "cosine"
 const char* precision_name(Precision p);   // "fp32", "bf16"
 const char* epoch_rule_name(EpochRule r);  // "best-balanced", "last", "average-last"
 const char* mix_name(Mix m);               // "none", "mixup", "cutmix"
+// Every value of each option, for the CLI's choices (named by the *_name functions above).
+inline constexpr std::array<Optimizer, 2> kOptimizers = {Optimizer::kAdamW, Optimizer::kSgd};
+inline constexpr std::array<Schedule, 2> kSchedules = {Schedule::kOneCycle, Schedule::kCosine};
+inline constexpr std::array<Precision, 2> kPrecisions = {Precision::kFp32, Precision::kBf16};
+inline constexpr std::array<EpochRule, 3> kEpochRules = {EpochRule::kBestBalanced, EpochRule::kLast,
+                                                         EpochRule::kAverageLast};
+inline constexpr std::array<Mix, 3> kMixes = {Mix::kNone, Mix::kMixup, Mix::kCutmix};
 
 struct TrainOptions {
   std::string arch = "resnet-s";

@@ -50,6 +50,12 @@ TEST(TrainCli, UnknownOptionNamesAreRefusedWithTheChoices) {
   r = run("train --data " + data + " --out " + out + " --colour-constancy retinex");
   EXPECT_NE(r.status, 0);
   EXPECT_THAT(r.output, HasSubstr("not one of none, shades-of-gray"));
+  r = run("train --data " + data + " --out " + out + " --optimizer lion");
+  EXPECT_NE(r.status, 0);
+  EXPECT_THAT(r.output, HasSubstr("'lion' is not one of adamw, sgd"));
+  r = run("train --data " + data + " --out " + out + " --schedule step");
+  EXPECT_NE(r.status, 0);
+  EXPECT_THAT(r.output, HasSubstr("'step' is not one of cosine, onecycle"));
   r = run("train --data " + data + " --out " + out + " --precision fp64");
   EXPECT_NE(r.status, 0);
   EXPECT_THAT(r.output, HasSubstr("'fp64' is not one of bf16, fp32"));
