@@ -110,7 +110,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--data", o->data, "Dataset directory or hmnist CSV")->required();
   cmd->add_option("--split", o->split, "Split file (default: a fresh seeded split)");
   cmd->add_option("--out", o->out, "Model directory to write")->required();
-  cmd->add_option("--arch", o->t.arch, "seed-cnn, resnet-s, resnet-m, backbone")
+  cmd->add_option("--arch", o->t.arch, "seed-cnn, resnet-s, resnet-m, resnet-s-hr, backbone")
       ->capture_default_str();
   cmd->add_option("--backbone", o->t.backbone,
                   "TorchScript feature extractor to fine-tune (implies --arch backbone)")

@@ -137,17 +137,29 @@ struct BasicBlockImpl : nn::Module {
 };
 TORCH_MODULE(BasicBlock);
 
+// A residual net: stem (3x3 stride 2; with `stride4_stem` a 3x3 stride-2 convolution to
+// widths[0] / 2 channels, then a second 3x3 stride-2 one to widths[0]), one basic block per
+// width (the first at stride 1, the others at stride 2), global mean pool, dropout, linear.
+// The stride-4 stem takes an input twice as wide and high to the same maps as the stride-2
+// one: more pixels reach the first layer, the stages cost what they cost at half the input.
 struct ResNetSImpl : NetImpl {
-  nn::Conv2d stem{nullptr};
-  BatchNorm stem_bn{nullptr};
+  nn::Conv2d stem{nullptr}, stem2{nullptr};
+  BatchNorm stem_bn{nullptr}, stem2_bn{nullptr};
   nn::Sequential stages;
   nn::Dropout drop{0.2};
   nn::Linear fc{nullptr};
 
-  explicit ResNetSImpl(const std::vector<long>& widths) {
+  ResNetSImpl(const std::vector<long>& widths, bool stride4_stem) {
+    const long first = stride4_stem ? widths[0] / 2 : widths[0];
     stem = register_module(
-        "stem", nn::Conv2d(nn::Conv2dOptions(3, widths[0], 3).stride(2).padding(1).bias(false)));
-    stem_bn = register_module("stem_bn", BatchNorm(widths[0]));
+        "stem", nn::Conv2d(nn::Conv2dOptions(3, first, 3).stride(2).padding(1).bias(false)));
+    stem_bn = register_module("stem_bn", BatchNorm(first));
+    if (stride4_stem) {
+      stem2 = register_module(
+          "stem2",
+          nn::Conv2d(nn::Conv2dOptions(first, widths[0], 3).stride(2).padding(1).bias(false)));
+      stem2_bn = register_module("stem2_bn", BatchNorm(widths[0]));
+    }
     long in = widths[0];
     for (std::size_t i = 0; i < widths.size(); ++i) {
       stages->push_back(BasicBlock(in, widths[i], i == 0 ? 1 : 2));
@@ -163,20 +175,27 @@ struct ResNetSImpl : NetImpl {
     if (fused) return;
     eval();
     fold_bn(stem, stem_bn);
+    if (stem2) fold_bn(stem2, stem2_bn);
     for (std::size_t i = 0; i < stages->size(); ++i) stages[i]->as<BasicBlockImpl>()->fuse();
     fused = true;
   }
-  std::pair<torch::Tensor, torch::Tensor> forward_with_features(torch::Tensor x) override {
+  // The stem's output map (the first stage's input).
+  torch::Tensor stem_forward(const torch::Tensor& x) {
     torch::Tensor s = fused ? fast_conv(stem, x) : stem(x);
-    torch::Tensor f = stages->forward(torch::relu(fused ? s : stem_bn(s)));
+    torch::Tensor f = torch::relu(fused ? s : stem_bn(s));
+    if (!stem2) return f;
+    s = fused ? fast_conv(stem2, f) : stem2(f);
+    return torch::relu(fused ? s : stem2_bn(s));
+  }
+  std::pair<torch::Tensor, torch::Tensor> forward_with_features(torch::Tensor x) override {
+    torch::Tensor f = stages->forward(stem_forward(x));
     torch::Tensor pooled = f.mean({2, 3});
     return {f, fc(dropout(drop, pooled))};
   }
   torch::Tensor forward(torch::Tensor x) override { return forward_with_features(x).second; }
   // Stem and stages 0..k; head_from() finishes the forward pass from that map.
   torch::Tensor until_stage(torch::Tensor x, std::size_t k) {
-    torch::Tensor s = fused ? fast_conv(stem, x) : stem(x);
-    torch::Tensor f = torch::relu(fused ? s : stem_bn(s));
+    torch::Tensor f = stem_forward(x);
     for (std::size_t i = 0; i <= k && i < stages->size(); ++i)
       f = stages[i]->as<BasicBlockImpl>()->forward(f);
     return f;
@@ -193,7 +212,8 @@ struct ResNetSImpl : NetImpl {
   }
 };
 
-// The stage whose map residual nets are explained on (1/4 of the input resolution).
+// The stage whose map residual nets are explained on (1/4 of the input resolution; 1/8
+// behind a stride-4 stem, the same map size at twice the input).
 constexpr std::size_t kExplainedStage = 1;
 
 struct EnsembleNetImpl : NetImpl {
@@ -325,6 +345,9 @@ const std::vector<ArchInfo>& architectures() {
       {"resnet-m",
        {96, 72, {0.5f, 0.5f, 0.5f}, {0.25f, 0.25f, 0.25f}},
        "small residual net, widths 32-64-128-256, 96x72 RGB"},
+      {"resnet-s-hr",
+       {192, 144, {0.5f, 0.5f, 0.5f}, {0.25f, 0.25f, 0.25f}},
+       "resnet-s behind a stride-4 stem (two 3x3 stride-2 convolutions), 192x144 RGB"},
       {"backbone",
        {128, 96, {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}},
        "user-supplied TorchScript backbone (--backbone) with a new 7-class head"},
@@ -377,8 +400,11 @@ Net make_net(const std::string& arch, const InputSpec& input, const std::string&
     }
     return std::make_shared<SeedCnnImpl>();
   }
-  if (arch == "resnet-s") return std::make_shared<ResNetSImpl>(std::vector<long>{24, 48, 96, 192});
-  return std::make_shared<ResNetSImpl>(std::vector<long>{32, 64, 128, 256});
+  if (arch == "resnet-s")
+    return std::make_shared<ResNetSImpl>(std::vector<long>{24, 48, 96, 192}, false);
+  if (arch == "resnet-s-hr")
+    return std::make_shared<ResNetSImpl>(std::vector<long>{24, 48, 96, 192}, true);
+  return std::make_shared<ResNetSImpl>(std::vector<long>{32, 64, 128, 256}, false);
 }
 
 Net make_ensemble(std::vector<EnsembleMember> members) {

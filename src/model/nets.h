@@ -5,6 +5,8 @@
 //   seed-cnn  exact replica of the seed article's Keras CNN on 28x28 RGB
 //   resnet-s  small residual net (widths 24-48-96-192, one basic block per stage), 96x72
 //   resnet-m  the same with widths 32-64-128-256
+//   resnet-s-hr  resnet-s behind a stride-4 stem at 192x144: the same stage maps as resnet-s
+//             at 96x72, from twice the pixels per side
 //   backbone  a user-supplied TorchScript feature extractor (e.g. torchvision ResNet-50 with
 //             ImageNet weights, exported WITHOUT its classifier: `model.fc = nn.Identity()`
 //             then torch.jit.script/trace + save). Its output [N,C] or [N,C,h,w] (pooled) feeds

@@ -298,9 +298,11 @@ void check_options(const TrainOptions& o) {
   if (!(o.mask_weight >= 0)) {
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument, "mask weight must be >= 0");
   }
-  if (o.mask_weight > 0 && o.arch != "resnet-s" && o.arch != "resnet-m") {
-    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
-                          "mask supervision needs a residual net (resnet-s, resnet-m)");
+  if (o.mask_weight > 0 && o.arch != "resnet-s" && o.arch != "resnet-m" &&
+      o.arch != "resnet-s-hr") {
+    throw skinscan::Error(
+        skinscan::ErrorCode::kInvalidArgument,
+        "mask supervision needs a residual net (resnet-s, resnet-m, resnet-s-hr)");
   }
   if (o.mix != Mix::kNone &&
       !(o.mix_alpha > 0 && o.mix_probability >= 0 && o.mix_probability <= 1)) {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "model/classifier_torch.h"
+#include "model/explain.h"
 #include "support/paths.h"
 #include "train/small_dataset.h"
 
@@ -64,6 +65,55 @@ TEST(Training, ShortRunLossFallsAndModelReloadsIdentically) {
   EXPECT_EQ(
       m["test"]["decisions"]["malignant"].get<int>() + m["test"]["decisions"]["benign"].get<int>(),
       m["test"]["n"].get<int>());
+}
+
+// resnet-s-hr: a stride-4 stem gives twice the input the maps resnet-s has at half of it;
+// folding its BatchNorms for serving keeps its outputs; a short real run reloads identically.
+TEST(Training, StrideFourStemNetMatchesResNetSMapsAndReloads) {
+  InputSpec small = arch_info("resnet-s").input;
+  small.width = 64;
+  small.height = 48;
+  InputSpec large = arch_info("resnet-s-hr").input;
+  EXPECT_EQ(large.width, 192);
+  EXPECT_EQ(large.height, 144);
+  large.width = 128;
+  large.height = 96;
+  {
+    torch::manual_seed(3);
+    Net s = make_net("resnet-s", small);
+    Net hr = make_net("resnet-s-hr", large);
+    s->eval();
+    hr->eval();
+    torch::NoGradGuard guard;
+    const torch::Tensor x = torch::randn({2, 3, 96, 128});
+    const auto [hr_map, hr_logits] = forward_for_explanation(*hr, x);
+    const auto [s_map, s_logits] = forward_for_explanation(*s, torch::randn({2, 3, 48, 64}));
+    EXPECT_EQ(hr_map.sizes(), s_map.sizes());
+    EXPECT_EQ(hr_logits.sizes(), s_logits.sizes());
+    // Give the BatchNorms non-trivial statistics, then fold them.
+    for (auto& b : hr->named_buffers()) {
+      if (b.key().find("running_mean") != std::string::npos) b.value().uniform_(-0.2, 0.2);
+      if (b.key().find("running_var") != std::string::npos) b.value().uniform_(0.5, 2.0);
+    }
+    const torch::Tensor before = hr->forward(x);
+    hr->fuse_for_inference();
+    EXPECT_TRUE(torch::allclose(hr->forward(x), before, 1e-4, 1e-4));
+  }  // NoGradGuard: training below needs gradients
+
+  const Dataset ds = testing::ham10000_sample(14);
+  TrainOptions o = testing::short_run_options();
+  o.arch = "resnet-s-hr";
+  o.input_width = 128;
+  o.input_height = 96;
+  testing::TempDir dir("train-hr");
+  const std::string out = (dir / "model").string();
+  const Classifier trained = *train_model(ds, make_split(ds), o, out);
+  const Classifier loaded = Classifier::load(out);
+  EXPECT_EQ(loaded.info().arch, "resnet-s-hr");
+  EXPECT_EQ(loaded.info().input.width, 128);
+  std::vector<cv::Mat> images;
+  for (std::size_t i = 0; i < 6; ++i) images.push_back(load_image(ds, i));
+  EXPECT_TRUE(torch::equal(trained.probabilities(images), loaded.probabilities(images)));
 }
 
 TEST(Training, SeedCnnTrainsOnHmnistSizedInput) {
