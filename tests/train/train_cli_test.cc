@@ -10,6 +10,8 @@
 #include <iterator>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -42,35 +44,24 @@ TEST(TrainCli, UnknownOptionNamesAreRefusedWithTheChoices) {
   testing::TempDir dir("train-cli-names");
   const std::string data = testing::ham10000_dir().string();
   const std::string out = (dir / "m").string();
-  Ran r = run("train --data " + data + " --out " + out + " --balance bogus");
-  EXPECT_NE(r.status, 0);
-  EXPECT_THAT(
-      r.output,
-      HasSubstr("'bogus' is not one of logit-adjust, none, oversample, sqrt-oversample, weighted"));
-  r = run("train --data " + data + " --out " + out + " --colour-constancy retinex");
-  EXPECT_NE(r.status, 0);
-  EXPECT_THAT(r.output, HasSubstr("not one of none, shades-of-gray"));
-  r = run("train --data " + data + " --out " + out + " --optimizer lion");
-  EXPECT_NE(r.status, 0);
-  EXPECT_THAT(r.output, HasSubstr("'lion' is not one of adamw, sgd"));
-  r = run("train --data " + data + " --out " + out + " --schedule step");
-  EXPECT_NE(r.status, 0);
-  EXPECT_THAT(r.output, HasSubstr("'step' is not one of cosine, onecycle"));
-  r = run("train --data " + data + " --out " + out + " --precision fp64");
-  EXPECT_NE(r.status, 0);
-  EXPECT_THAT(r.output, HasSubstr("'fp64' is not one of bf16, fp32"));
-  r = run("train --data " + data + " --out " + out + " --epoch-rule first");
-  EXPECT_NE(r.status, 0);
-  EXPECT_THAT(r.output, HasSubstr("'first' is not one of average-last, best-balanced, last"));
-  r = run("train --data " + data + " --out " + out + " --mix blend");
-  EXPECT_NE(r.status, 0);
-  EXPECT_THAT(r.output, HasSubstr("'blend' is not one of cutmix, mixup, none"));
-  r = run("train --data " + data + " --out " + out + " --distill-weight 0.5");
-  EXPECT_NE(r.status, 0);
-  EXPECT_THAT(r.output, HasSubstr("--distill-weight requires --teacher"));
-  r = run("train --data " + data + " --out " + out + " --teacher " + (dir / "none").string());
-  EXPECT_NE(r.status, 0);
-  EXPECT_THAT(r.output, HasSubstr("Directory does not exist"));
+  // Each refused option, and what its message must say.
+  const std::vector<std::pair<std::string, std::string>> refusals = {
+      {"--balance bogus",
+       "'bogus' is not one of logit-adjust, none, oversample, sqrt-oversample, weighted"},
+      {"--colour-constancy retinex", "not one of none, shades-of-gray"},
+      {"--optimizer lion", "'lion' is not one of adamw, sgd"},
+      {"--schedule step", "'step' is not one of cosine, onecycle"},
+      {"--precision fp64", "'fp64' is not one of bf16, fp32"},
+      {"--epoch-rule first", "'first' is not one of average-last, best-balanced, last"},
+      {"--mix blend", "'blend' is not one of cutmix, mixup, none"},
+      {"--distill-weight 0.5", "--distill-weight requires --teacher"},
+      {"--teacher " + (dir / "none").string(), "Directory does not exist"},
+  };
+  for (const auto& [flags, message] : refusals) {
+    const Ran r = run("train --data " + data + " --out " + out + " " + flags);
+    EXPECT_NE(r.status, 0) << flags;
+    EXPECT_THAT(r.output, HasSubstr(message)) << flags;
+  }
   EXPECT_FALSE(fs::exists(out));
 }
 
