@@ -146,6 +146,7 @@ const std::vector<Row>& rows() {
       {"resnet_m_128", "resnet-m", "base", 128, 96},
       {"resnet_s_bf16_128", "resnet-s", "bf16", 128, 96},
       {"resnet_m_bf16_128", "resnet-m", "bf16", 128, 96},
+      {"resnet_s_hr", "resnet-s-hr", "base", 0, 0, 1, false, {1, 2}},
       {"resnet_s_r2", "resnet-s", "base", 0, 0, 2},
       {"resnet_m_r2", "resnet-m", "base", 0, 0, 2},
       {"resnet_s_bf16_r2", "resnet-s", "bf16", 0, 0, 2},
