@@ -13,8 +13,9 @@ namespace skinscan {
 
 struct ArchInfo {
   std::string name;
-  InputSpec input;    // default input size for this architecture
-  std::string about;  // one line for --help and the model card
+  InputSpec input;        // default input size for this architecture
+  std::string about;      // one line for --help and the model card
+  bool residual = false;  // a residual net: its stage maps carry mask supervision and heatmaps
 };
 
 const std::vector<ArchInfo>& architectures();

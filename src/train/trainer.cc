@@ -298,11 +298,12 @@ void check_options(const TrainOptions& o) {
   if (!(o.mask_weight >= 0)) {
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument, "mask weight must be >= 0");
   }
-  if (o.mask_weight > 0 && o.arch != "resnet-s" && o.arch != "resnet-m" &&
-      o.arch != "resnet-s-hr") {
-    throw skinscan::Error(
-        skinscan::ErrorCode::kInvalidArgument,
-        "mask supervision needs a residual net (resnet-s, resnet-m, resnet-s-hr)");
+  if (o.mask_weight > 0 && !arch_info(o.arch).residual) {
+    std::string residual;
+    for (const auto& a : architectures())
+      if (a.residual) residual += (residual.empty() ? "" : ", ") + a.name;
+    throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                          "mask supervision needs a residual net (" + residual + ")");
   }
   if (o.mix != Mix::kNone &&
       !(o.mix_alpha > 0 && o.mix_probability >= 0 && o.mix_probability <= 1)) {
