@@ -26,19 +26,24 @@ void fold_bn(nn::Conv2d& conv, BatchNorm& bn) {
   // Conv2d registers an undefined "bias" when built without one; the member is what
   // forward() reads, and this serving copy is never saved, so setting it is enough.
   conv->bias = bias;
+  // Channels-last (NHWC) weights, as fast_conv's inputs: oneDNN then runs its NHWC kernels
+  // without reordering weights or activations at every call (~30% faster at batch 1).
+  conv->weight.set_data(conv->weight.contiguous(torch::MemoryFormat::ChannelsLast));
 }
 
 // Serving-time convolution through oneDNN (MKL-DNN) directly. LibTorch's dispatcher sends
 // some small convolutions (batch 1, 1x1 stride-2 shortcuts among them) to its slow im2col
 // path, 2.5 ms each here; oneDNN computes the same values (to ~1e-6) in microseconds and
 // keeps autograd (Grad-CAM). Used only by folded (inference) nets, whose weights are final.
+// Activations flow channels-last (NHWC) through a folded net: the first convolution takes
+// the NCHW input to NHWC once, and ReLU, the residual sums and the mean pool keep the layout.
 torch::Tensor fast_conv(nn::Conv2d& c, const torch::Tensor& x) {
   if (!at::hasMKLDNN()) return c->forward(x);
   const auto& o = c->options;
   const auto* pad = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
   if (pad == nullptr || o.groups() != 1) return c->forward(x);
-  return torch::mkldnn_convolution(x.contiguous(), c->weight, c->bias, *pad, o.stride(),
-                                   o.dilation(), o.groups());
+  return torch::mkldnn_convolution(x.contiguous(torch::MemoryFormat::ChannelsLast), c->weight,
+                                   c->bias, *pad, o.stride(), o.dilation(), o.groups());
 }
 
 }  // namespace

@@ -12,13 +12,23 @@ constexpr double kShrinkage = 1e-3;  // ridge added to the covariance's diagonal
 
 struct LesionDetector::Gaussians {
   torch::Tensor means;      // [K,D] float64
-  torch::Tensor precision;  // [D,D] float64
+  torch::Tensor precision;  // [D,D] float64, what is saved
+  // With precision = L L^T (Cholesky), (f - mu) P (f - mu)^T = |f L - mu L|^2: one [D,D]
+  // product per row at scoring time instead of one per row and class.
+  torch::Tensor whiten;          // L [D,D]
+  torch::Tensor whitened_means;  // means L [K,D]
+
+  Gaussians(torch::Tensor m, torch::Tensor p)
+      : means(std::move(m)),
+        precision(std::move(p)),
+        whiten(torch::linalg::cholesky(precision)),
+        whitened_means(means.mm(whiten)) {}
 };
 
 LesionDetector::LesionDetector(torch::Tensor means, torch::Tensor precision, double threshold)
-    : gaussians_(means.defined() ? std::make_shared<const Gaussians>(
-                                       Gaussians{std::move(means), std::move(precision)})
-                                 : nullptr),
+    : gaussians_(means.defined()
+                     ? std::make_shared<const Gaussians>(std::move(means), std::move(precision))
+                     : nullptr),
       threshold_(threshold) {}
 
 LesionDetector LesionDetector::fit(const torch::Tensor& train_features,
@@ -50,9 +60,9 @@ torch::Tensor LesionDetector::scores(const torch::Tensor& features) const {
   TORCH_CHECK(!empty(), "scores() of an empty lesion detector");
   const torch::Tensor f = features.to(torch::kFloat64);
   // (f - mu)^T P (f - mu) for every class mean, then the minimum over classes.
-  const torch::Tensor diff = f.unsqueeze(1) - gaussians_->means.unsqueeze(0);  // [N,K,D]
-  const torch::Tensor m = (diff.matmul(gaussians_->precision) * diff).sum(2);  // [N,K]
-  return std::get<0>(m.min(1));
+  const torch::Tensor diff =
+      f.mm(gaussians_->whiten).unsqueeze(1) - gaussians_->whitened_means.unsqueeze(0);  // [N,K,D]
+  return std::get<0>(diff.square().sum(2).min(1));
 }
 
 void LesionDetector::save(const std::string& model_dir) const {

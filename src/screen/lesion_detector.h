@@ -38,6 +38,8 @@ class LesionDetector {
   static LesionDetector fit(const at::Tensor& train_features, const std::vector<int>& labels,
                             const at::Tensor& val_features, double percentile);
   // Loads from a model directory; an absent detector gives an empty() one (no rejection).
+  // Throws ModelError for a missing, truncated or inconsistent file, including a precision
+  // matrix that is not positive definite (scores() works through its Cholesky factor).
   static LesionDetector load(const std::string& model_dir, const ModelInfo& info);
   void save(const std::string& model_dir) const;
 

@@ -1,7 +1,9 @@
 #include "screen/photo_check.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 
 #include <opencv2/imgproc.hpp>
@@ -27,6 +29,29 @@ constexpr const char* kNames[kPhotoStats] = {"mean_L",
                                              "sqrt_flat_share",
                                              "sqrt_non_skin_hue_share"};
 
+// What a pixel's 8-bit Lab chroma (a, b, each offset by 128) is, for all 65,536 pairs:
+// the per-pixel test below without an atan2 and a hypot per pixel.
+constexpr std::uint8_t kGrey = 1, kNonSkin = 2;
+using ChromaTable = std::array<std::uint8_t, 256 * 256>;
+
+ChromaTable chroma_table() {
+  ChromaTable t{};
+  for (int ia = 0; ia < 256; ++ia) {
+    for (int ib = 0; ib < 256; ++ib) {
+      const double a = ia - 128.0, b = ib - 128.0;
+      const double chroma = std::hypot(a, b);
+      // Skin, lesions and blood are red-to-yellow (a and b mostly positive); blue-grey veils
+      // are dull. Strong blue, green or purple colours are not skin.
+      const double hue = std::atan2(b, a) * 180.0 / CV_PI;
+      std::uint8_t kind = 0;
+      if (chroma < 5) kind |= kGrey;
+      if (chroma > 18 && (hue < -25 || hue > 110)) kind |= kNonSkin;
+      t[static_cast<std::size_t>(ia) * 256 + static_cast<std::size_t>(ib)] = kind;
+    }
+  }
+  return t;
+}
+
 }  // namespace
 
 PhotoStats photo_stats(const cv::Mat& rgb) {
@@ -45,18 +70,15 @@ PhotoStats photo_stats(const cv::Mat& rgb) {
     s[static_cast<std::size_t>(3 + c)] = sd[c];
   }
   const double n = kWidth * kHeight;
+  static const ChromaTable kChroma = chroma_table();
   int white = 0, grey = 0, non_skin = 0;
   for (int y = 0; y < kHeight; ++y) {
     const cv::Vec3b* row = lab.ptr<cv::Vec3b>(y);
     for (int x = 0; x < kWidth; ++x) {
-      const double L = row[x][0], a = row[x][1] - 128.0, b = row[x][2] - 128.0;
-      const double chroma = std::hypot(a, b);
-      white += L > 235;
-      grey += chroma < 5;
-      // Skin, lesions and blood are red-to-yellow (a and b mostly positive); blue-grey veils
-      // are dull. Strong blue, green or purple colours are not skin.
-      const double hue = std::atan2(b, a) * 180.0 / CV_PI;
-      non_skin += chroma > 18 && (hue < -25 || hue > 110);
+      const std::uint8_t kind = kChroma[static_cast<std::size_t>(row[x][1]) * 256 + row[x][2]];
+      white += row[x][0] > 235;
+      grey += (kind & kGrey) != 0;
+      non_skin += (kind & kNonSkin) != 0;
     }
   }
   s[6] = std::sqrt(white / n);

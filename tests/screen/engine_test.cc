@@ -10,6 +10,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -192,6 +193,56 @@ TEST(Engine, FewRealLesionsOfTheTestSplitAreRejected) {
   }
   EXPECT_EQ(n, 1006);
   EXPECT_LT(static_cast<double>(rejected) / n, 0.02) << rejected << " of " << n;
+}
+
+// The detector scores through a Cholesky factor of its precision matrix; the score must stay
+// what lesion_detector.h promises, the smallest (f - mu) P (f - mu)^T over the class means,
+// computed here the direct way from the stored tensors on real images' features.
+TEST(Engine, LesionScoresAreTheSmallestMahalanobisDistance) {
+  torch::serialize::InputArchive a;
+  a.load_from((testing::source_dir() / "models" / "default" / "lesion_detector.pt").string());
+  torch::Tensor means, precision;
+  a.read("means", means);
+  a.read("precision", precision);
+  std::vector<cv::Mat> images;
+  for (const auto& e : fs::directory_iterator(testing::shared_data() / "full-size-samples")) {
+    images.push_back(engine().decode(file(e.path())));
+  }
+  ASSERT_GE(images.size(), 9u);
+  const Classifier& c = engine().classifier();
+  const torch::Tensor f = c.features_and_logits(c.batch(images)).first.to(torch::kFloat64);
+  const torch::Tensor scores = engine().detector().scores(f);
+  for (long i = 0; i < f.size(0); ++i) {
+    const torch::Tensor d = f[i].unsqueeze(0) - means;                        // [K,D]
+    const double direct = (d.mm(precision) * d).sum(1).min().item<double>();  // smallest over K
+    EXPECT_NEAR(scores[i].item<double>(), direct, 1e-9 * direct) << "image " << i;
+    EXPECT_GT(direct, 0);
+  }
+}
+
+// A detector whose precision matrix is not positive definite cannot come from fit-detector:
+// the model directory is refused with a clear error, never served with meaningless scores.
+TEST(Engine, DetectorWithAnIndefinitePrecisionIsRefused) {
+  testing::TempDir dir("engine-bad-detector");
+  const fs::path src = testing::source_dir() / "models" / "default";
+  for (const char* f : {"weights.pt", "model.json"}) fs::copy_file(src / f, dir / f);
+  torch::serialize::InputArchive in;
+  in.load_from((src / "lesion_detector.pt").string());
+  torch::Tensor means, precision, threshold;
+  in.read("means", means);
+  in.read("precision", precision);
+  in.read("threshold", threshold);
+  torch::serialize::OutputArchive out;
+  out.write("means", means);
+  out.write("precision", -precision);
+  out.write("threshold", threshold);
+  out.save_to((dir / "lesion_detector.pt").string());
+  try {
+    Engine::load(dir.path().string());
+    FAIL() << "a detector with an indefinite precision matrix was accepted";
+  } catch (const ModelError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("lesion_detector.pt"));
+  }
 }
 
 TEST(Engine, CalibrationReducesEceOnValidationData) {
