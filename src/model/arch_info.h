@@ -13,9 +13,15 @@ namespace skinscan {
 
 struct ArchInfo {
   std::string name;
-  InputSpec input;        // default input size for this architecture
-  std::string about;      // one line for --help and the model card
-  bool residual = false;  // a residual net: its stage maps carry mask supervision and heatmaps
+  InputSpec input;    // default input size for this architecture
+  std::string about;  // one line for --help and the model card
+  // A residual net's stage widths (model/nets.h's resnet family), empty for every other
+  // architecture; with stride4_stem its stem is two 3x3 stride-2 convolutions, not one.
+  std::vector<long> widths = {};
+  bool stride4_stem = false;
+
+  // A residual net: its stage maps carry mask supervision and heatmaps.
+  bool residual() const { return !widths.empty(); }
 };
 
 const std::vector<ArchInfo>& architectures();

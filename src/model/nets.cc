@@ -347,15 +347,16 @@ const std::vector<ArchInfo>& architectures() {
       {"resnet-s",
        {96, 72, {0.5f, 0.5f, 0.5f}, {0.25f, 0.25f, 0.25f}},
        "small residual net, widths 24-48-96-192, 96x72 RGB",
-       true},
+       {24, 48, 96, 192}},
       {"resnet-m",
        {96, 72, {0.5f, 0.5f, 0.5f}, {0.25f, 0.25f, 0.25f}},
        "small residual net, widths 32-64-128-256, 96x72 RGB",
-       true},
+       {32, 64, 128, 256}},
       {"resnet-s-hr",
        {192, 144, {0.5f, 0.5f, 0.5f}, {0.25f, 0.25f, 0.25f}},
        "resnet-s behind a stride-4 stem (two 3x3 stride-2 convolutions), 192x144 RGB",
-       true},
+       {24, 48, 96, 192},
+       /*stride4_stem=*/true},
       {"backbone",
        {128, 96, {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}},
        "user-supplied TorchScript backbone (--backbone) with a new 7-class head"},
@@ -376,7 +377,8 @@ const ArchInfo& arch_info(const std::string& name) {
 }
 
 Net make_net(const std::string& arch, const InputSpec& input, const std::string& backbone_file) {
-  arch_info(arch);
+  const ArchInfo& info = arch_info(arch);
+  if (info.residual()) return std::make_shared<ResNetSImpl>(info.widths, info.stride4_stem);
   if (arch == "ensemble")
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
                           "an ensemble is built from trained models (skinscan ensemble)");
@@ -408,11 +410,7 @@ Net make_net(const std::string& arch, const InputSpec& input, const std::string&
     }
     return std::make_shared<SeedCnnImpl>();
   }
-  if (arch == "resnet-s")
-    return std::make_shared<ResNetSImpl>(std::vector<long>{24, 48, 96, 192}, false);
-  if (arch == "resnet-s-hr")
-    return std::make_shared<ResNetSImpl>(std::vector<long>{24, 48, 96, 192}, true);
-  return std::make_shared<ResNetSImpl>(std::vector<long>{32, 64, 128, 256}, false);
+  throw skinscan::Error(skinscan::ErrorCode::kInternal, "make_net: no network for " + arch);
 }
 
 Net make_ensemble(std::vector<EnsembleMember> members) {

@@ -298,10 +298,10 @@ void check_options(const TrainOptions& o) {
   if (!(o.mask_weight >= 0)) {
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument, "mask weight must be >= 0");
   }
-  if (o.mask_weight > 0 && !arch_info(o.arch).residual) {
+  if (o.mask_weight > 0 && !arch_info(o.arch).residual()) {
     std::string residual;
     for (const auto& a : architectures())
-      if (a.residual) residual += (residual.empty() ? "" : ", ") + a.name;
+      if (a.residual()) residual += (residual.empty() ? "" : ", ") + a.name;
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
                           "mask supervision needs a residual net (" + residual + ")");
   }
