@@ -14,6 +14,7 @@
 
 #include "cli/commands.h"
 #include "cli/decision_table.h"
+#include "data/classes.h"
 #include "data/csv.h"
 #include "data/dataset.h"
 #include "data/error.h"
@@ -269,10 +270,72 @@ void add_ensemble_command(CLI::App& app) {
   });
 }
 
+namespace {
+
+std::vector<AcquisitionShift> parse_shifts(const std::string& list) {
+  if (list.empty()) return {};
+  if (list == "all") return acquisition_shifts();
+  std::vector<AcquisitionShift> out;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    out.push_back(find_acquisition_shift(list.substr(start, comma - start)));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// JSON on stdout; on stderr a Markdown table and the mean over the shifts that lie outside
+// --strong-augment (the fair comparison of recipes, acquisition_shift.h).
+void print_shifted(const std::vector<ShiftedEvaluation>& results, const Classifier& model,
+                   const std::string& dir) {
+  nlohmann::ordered_json j;
+  j["model"] = {{"name", model.info().name}, {"version", model.info().version}, {"dir", dir}};
+  j["shifts"] = nlohmann::ordered_json::array();
+  std::fprintf(stderr,
+               "| shift | accuracy | balanced accuracy | mel recall | macro AUC | ECE |\n"
+               "|---|---|---|---|---|---|\n");
+  const auto mel = static_cast<std::size_t>(*class_from_code("mel"));
+  std::array<double, 5> sum{};
+  int counted = 0;
+  for (const ShiftedEvaluation& r : results) {
+    const Metrics& m = r.evaluation.metrics;
+    auto e = evaluation_json(r.evaluation);
+    e["shift"] = r.shift.name;
+    e["description"] = r.shift.description;
+    e["outside_strong_augment"] = r.shift.outside_strong_augment;
+    j["shifts"].push_back(e);
+    const std::array<double, 5> v{m.accuracy, m.balanced_accuracy, m.per_class[mel].recall,
+                                  m.auc_macro, m.ece};
+    std::fprintf(stderr, "| %s%s | %.3f | %.3f | %.3f | %.3f | %.3f |\n", r.shift.name.c_str(),
+                 r.shift.outside_strong_augment ? "" : " (in --strong-augment)", v[0], v[1], v[2],
+                 v[3], v[4]);
+    if (r.shift.name == "clean" || !r.shift.outside_strong_augment) continue;
+    for (std::size_t k = 0; k < v.size(); ++k) sum[k] += v[k];
+    ++counted;
+  }
+  if (counted > 0) {
+    nlohmann::ordered_json mean;
+    const char* keys[] = {"accuracy", "balanced_accuracy", "mel_recall", "auc_macro", "ece"};
+    for (std::size_t k = 0; k < sum.size(); ++k) mean[keys[k]] = sum[k] / counted;
+    mean["shifts"] = counted;
+    j["mean_outside_strong_augment"] = mean;
+    std::fprintf(stderr,
+                 "| mean of the %d shifts outside --strong-augment | %.3f | %.3f | %.3f | "
+                 "%.3f | %.3f |\n",
+                 counted, sum[0] / counted, sum[1] / counted, sum[2] / counted, sum[3] / counted,
+                 sum[4] / counted);
+  }
+  std::cout << j.dump(2) << std::endl;
+}
+
+}  // namespace
+
 void add_evaluate_command(CLI::App& app) {
   struct Opts {
     std::string model = default_model_dir(), data, split, images, labels, out;
     std::string part = "test";
+    std::string shift;
     int tta = 1;
     int bootstrap = 1000;
   };
@@ -290,7 +353,12 @@ void add_evaluate_command(CLI::App& app) {
   cmd->add_option("--tta", o->tta, "Flip views averaged: 1, 2 or 4")->capture_default_str();
   cmd->add_option("--bootstrap", o->bootstrap, "Bootstrap resamples for CIs")
       ->capture_default_str();
+  cmd->add_option("--shift", o->shift,
+                  "Score under acquisition shifts instead: comma-separated names or 'all' "
+                  "(one view, metrics per shift, no decision table)");
   cmd->callback([o] {
+    // Parsed before anything is loaded, so a misspelt name fails at once.
+    const std::vector<AcquisitionShift> shifts = parse_shifts(o->shift);
     const Classifier model = Classifier::load(o->model);
     std::vector<cv::Mat> images;
     std::vector<int> labels;
@@ -326,6 +394,14 @@ void add_evaluate_command(CLI::App& app) {
     parallel_for(paths.size(), [&](std::size_t i) {
       images[i] = read_image_rgb(paths[i], {}, min_decode_side(model.info().input));
     });
+    if (!shifts.empty()) {
+      if (o->tta != 1) {
+        throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
+                              "--shift scores one view; leave out --tta");
+      }
+      print_shifted(evaluate_shifted(model, images, labels, shifts, o->bootstrap), model, o->model);
+      return;
+    }
     const Evaluation e = evaluate(model, images, labels, o->tta, o->bootstrap);
     auto j = evaluation_json(e);
     j["model"] = {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "data/parallel.h"
 #include "data/progress.h"
 #include "plot/gnuplot.h"
 
@@ -47,6 +48,21 @@ Evaluation evaluate(const Classifier& model, const std::vector<cv::Mat>& images,
   const torch::Tensor logits =
       parts.empty() ? torch::zeros({0, static_cast<long>(kNumClasses)}) : torch::cat(parts);
   return evaluate_logits(logits, model.info().calibration, labels, bootstrap);
+}
+
+std::vector<ShiftedEvaluation> evaluate_shifted(const Classifier& model,
+                                                const std::vector<cv::Mat>& images,
+                                                const std::vector<int>& labels,
+                                                const std::vector<AcquisitionShift>& shifts,
+                                                int bootstrap, bool progress) {
+  std::vector<ShiftedEvaluation> out;
+  std::vector<cv::Mat> shifted(images.size());
+  for (const AcquisitionShift& shift : shifts) {
+    parallel_for(images.size(),
+                 [&](std::size_t i) { shifted[i] = apply_acquisition_shift(images[i], shift, i); });
+    out.push_back({shift, evaluate(model, shifted, labels, 1, bootstrap, progress)});
+  }
+  return out;
 }
 
 nlohmann::ordered_json evaluation_json(const Evaluation& e) {

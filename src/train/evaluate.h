@@ -9,6 +9,7 @@
 #include <opencv2/core.hpp>
 
 #include "model/classifier_torch.h"
+#include "train/acquisition_shift.h"
 #include "train/metrics.h"
 
 namespace skinscan {
@@ -29,6 +30,19 @@ Evaluation evaluate_logits(const torch::Tensor& logits, const Calibration& calib
                            const std::vector<int>& labels, int bootstrap = 1000);
 
 nlohmann::ordered_json evaluation_json(const Evaluation& e);
+
+// The same labelled images under each acquisition shift (train/acquisition_shift.h): image i
+// goes through apply_acquisition_shift(images[i], shift, i) and then the model as evaluate()
+// takes it (one view). One Evaluation per shift, in the order given.
+struct ShiftedEvaluation {
+  AcquisitionShift shift;
+  Evaluation evaluation;
+};
+std::vector<ShiftedEvaluation> evaluate_shifted(const Classifier& model,
+                                                const std::vector<cv::Mat>& images,
+                                                const std::vector<int>& labels,
+                                                const std::vector<AcquisitionShift>& shifts,
+                                                int bootstrap = 1000, bool progress = true);
 
 ProbRows to_rows(const torch::Tensor& probs);
 
