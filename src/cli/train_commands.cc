@@ -287,7 +287,8 @@ std::vector<AcquisitionShift> parse_shifts(const std::string& list) {
 
 // JSON on stdout; on stderr a Markdown table and the mean over the shifts that lie outside
 // --strong-augment (the fair comparison of recipes, acquisition_shift.h).
-void print_shifted(const std::vector<ShiftedEvaluation>& results, const Classifier& model,
+void print_shifted(const std::vector<ShiftedEvaluation>& results,
+                   const std::vector<DecisionTable>& tables, const Classifier& model,
                    const std::string& dir) {
   nlohmann::ordered_json j;
   j["model"] = {{"name", model.info().name}, {"version", model.info().version}, {"dir", dir}};
@@ -326,6 +327,23 @@ void print_shifted(const std::vector<ShiftedEvaluation>& results, const Classifi
                  counted, sum[0] / counted, sum[1] / counted, sum[2] / counted, sum[3] / counted,
                  sum[4] / counted);
   }
+  if (!tables.empty()) {
+    std::fprintf(stderr,
+                 "\n| shift | malignant worded 'No disease' | malignant referred | real "
+                 "lesions rejected as not a lesion |\n|---|---|---|---|\n");
+  }
+  for (std::size_t s = 0; s < tables.size(); ++s) {
+    const DecisionTable& t = tables[s];
+    int rejected = 0, lesions = 0;
+    for (const auto& row : t.counts) {
+      rejected += row[static_cast<std::size_t>(Decision::kNotALesion)];
+      for (const int c : row) lesions += c;
+    }
+    j["shifts"][s]["decisions"] = decision_table_json(t);
+    std::fprintf(stderr, "| %s | %d of %d | %d of %d | %d of %d |\n", results[s].shift.name.c_str(),
+                 t.malignant_no_disease, t.malignant, t.malignant_referred, t.malignant, rejected,
+                 lesions);
+  }
   std::cout << j.dump(2) << std::endl;
 }
 
@@ -336,6 +354,7 @@ void add_evaluate_command(CLI::App& app) {
     std::string model = default_model_dir(), data, split, images, labels, out;
     std::string part = "test";
     std::string shift;
+    bool decisions = false;
     int tta = 1;
     int bootstrap = 1000;
   };
@@ -356,6 +375,10 @@ void add_evaluate_command(CLI::App& app) {
   cmd->add_option("--shift", o->shift,
                   "Score under acquisition shifts instead: comma-separated names or 'all' "
                   "(one view, metrics per shift, no decision table)");
+  cmd->add_flag("--decisions", o->decisions,
+                "With --shift: also screen each shifted image through the serving engine and "
+                "report the safety figures per shift (malignant worded 'No disease', malignant "
+                "referred, real lesions rejected as not a lesion)");
   cmd->callback([o] {
     // Parsed before anything is loaded, so a misspelt name fails at once.
     const std::vector<AcquisitionShift> shifts = parse_shifts(o->shift);
@@ -399,7 +422,18 @@ void add_evaluate_command(CLI::App& app) {
         throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
                               "--shift scores one view; leave out --tta");
       }
-      print_shifted(evaluate_shifted(model, images, labels, shifts, o->bootstrap), model, o->model);
+      std::vector<DecisionTable> tables;
+      if (o->decisions) {
+        std::vector<cv::Mat> shifted(images.size());
+        for (const AcquisitionShift& shift : shifts) {
+          parallel_for(images.size(), [&](std::size_t i) {
+            shifted[i] = apply_acquisition_shift(images[i], shift, i);
+          });
+          tables.push_back(screen_decision_table(o->model, shifted, labels));
+        }
+      }
+      print_shifted(evaluate_shifted(model, images, labels, shifts, o->bootstrap), tables, model,
+                    o->model);
       return;
     }
     const Evaluation e = evaluate(model, images, labels, o->tta, o->bootstrap);

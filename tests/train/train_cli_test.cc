@@ -1,7 +1,8 @@
 // `skinscan train` and `skinscan split` through the binary: typed options refuse unknown
 // names with the choices, cross-validation folds write a split without test rows, and an
 // interrupted training run (`--stop-after`) continues with `--resume` to a complete model, and
-// `calibrate --recalibrate` redoes a trained model's validation-only choices on its own split.
+// `calibrate --recalibrate` redoes a trained model's validation-only choices on its own split;
+// `evaluate --shift` scores the same images under acquisition shifts.
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -203,6 +204,52 @@ TEST(TrainCli, RecalibrateRedoesTheChoicesOnTheModelsOwnSplit) {
   EXPECT_EQ(again["training"]["recalibrated"], true);
   EXPECT_EQ(again["training"]["best_epoch"], trained["training"]["best_epoch"]);
   EXPECT_EQ(read(out / "weights.pt"), weights);
+}
+
+TEST(TrainCli, EvaluateUnderShiftScoresEachShiftWithItsSafetyFigures) {
+  testing::TempDir dir("train-cli-shift");
+  const fs::path ham = testing::ham10000_dir();
+  // The first 40 rows of the metadata (every image of a lesion stays with it).
+  std::ifstream meta(ham / "HAM10000_metadata.csv");
+  std::string line;
+  std::getline(meta, line);
+  std::string labels = "image_id,dx\n";
+  for (int i = 0; i < 40 && std::getline(meta, line); ++i) {
+    const std::size_t a = line.find(','), b = line.find(',', a + 1), c = line.find(',', b + 1);
+    labels += line.substr(a + 1, b - a - 1) + "," + line.substr(b + 1, c - b - 1) + "\n";
+  }
+  testing::write_text(dir / "labels.csv", labels);
+  const std::string model = (testing::source_dir() / "models" / "default").string();
+  const std::string base = "evaluate --model " + model + " --images " + (ham / "images").string() +
+                           " --labels " + (dir / "labels.csv").string() + " --bootstrap 0";
+
+  // Output: the tables (stderr, no braces), then the JSON (stdout).
+  const Ran r = run(base + " --shift clean,cool --decisions");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  ASSERT_EQ(j["shifts"].size(), 2u);
+  EXPECT_EQ(j["shifts"][0]["shift"], "clean");
+  EXPECT_EQ(j["shifts"][1]["shift"], "cool");
+  EXPECT_EQ(j["shifts"][0]["n"], 40);
+  EXPECT_TRUE(j["shifts"][1].contains("decisions"));
+  EXPECT_TRUE(j["shifts"][1]["outside_strong_augment"].get<bool>());
+  // "clean" is the plain evaluation of the same images.
+  const Ran plain = run(base);
+  ASSERT_EQ(plain.status, 0) << plain.output;
+  const auto p = nlohmann::json::parse(plain.output.substr(plain.output.find('{')));
+  EXPECT_DOUBLE_EQ(j["shifts"][0]["accuracy"].get<double>(), p["accuracy"].get<double>());
+  EXPECT_EQ(j["shifts"][0]["decisions"], p["decisions"]);
+  const std::string err = r.output.substr(0, r.output.find('{'));
+  EXPECT_THAT(err, HasSubstr("| cool | "));
+  EXPECT_THAT(err, HasSubstr("mean of the 1 shifts outside --strong-augment"));
+  EXPECT_THAT(err, HasSubstr("malignant worded 'No disease'"));
+
+  const Ran unknown = run(base + " --shift clean,sepia");
+  EXPECT_NE(unknown.status, 0);
+  EXPECT_THAT(unknown.output, HasSubstr("unknown acquisition shift 'sepia'"));
+  const Ran tta = run(base + " --shift warm --tta 2");
+  EXPECT_NE(tta.status, 0);
+  EXPECT_THAT(tta.output, HasSubstr("--shift scores one view"));
 }
 
 }  // namespace
