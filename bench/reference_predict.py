@@ -143,16 +143,18 @@ def preprocess(path, info):
 
 
 def colour_constancy(a, method):
-    """Shades of Gray (p = 6) on the model-sized 8-bit image, as SkinScan's to_tensor."""
+    """Shades of Gray (p = 6) on the model-sized 8-bit image, as SkinScan's to_tensor: to
+    neutral grey of the image's own brightness, or (-exposure) of the fixed level 0.66."""
     if method == "none":
         return a
-    if method != "shades-of-gray":
+    if method not in ("shades-of-gray", "shades-of-gray-exposure"):
         sys.exit(f"unknown colour constancy {method}")
     e = np.power(np.mean(np.power(a / 255.0, 6.0), axis=(0, 1)), 1.0 / 6.0)
     grey = e.mean()
     if grey <= 1e-6:
         return a
-    gains = np.clip(grey / np.maximum(e, 1e-6), 0.25, 4.0).astype(np.float32)
+    target = 0.66 if method == "shades-of-gray-exposure" else grey
+    gains = np.clip(target / np.maximum(e, 1e-6), 0.25, 4.0).astype(np.float32)
     return np.minimum(255.0, a.astype(np.float32) * gains).astype(np.float64)
 
 

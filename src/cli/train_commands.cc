@@ -150,7 +150,8 @@ void add_train_command(CLI::App& app) {
       ->transform(one_of(choices(kBalances, balance_name)))
       ->default_str("logit-adjust");
   cmd->add_option("--colour-constancy", o->t.colour,
-                  "Colour constancy in the preprocessing: none or shades-of-gray")
+                  "Colour constancy in the preprocessing: none, shades-of-gray or "
+                  "shades-of-gray-exposure (also to a fixed brightness)")
       ->transform(one_of(choices(kColourConstancies, colour_constancy_name)))
       ->default_str("none");
   cmd->add_flag(

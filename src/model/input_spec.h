@@ -12,13 +12,16 @@ namespace skinscan {
 // kSkinScan (trained here), or an imported model's seed recipe (model/keras_import.h).
 // recipe_name / recipe_from_name are defined in model/preprocess.cc.
 enum class Recipe { kSkinScan, kSeedTrained, kSeedServed };
-enum class ColourConstancy { kNone, kShadesOfGray };
-const char* recipe_name(Recipe r);                     // "skinscan", "seed-trained", ...
-Recipe recipe_from_name(const std::string& name);      // throws skinscan::Error (invalid_argument)
-const char* colour_constancy_name(ColourConstancy c);  // "none", "shades-of-gray"
+// kShadesOfGray neutralises the illuminant's colour at the photo's own brightness;
+// kShadesOfGrayExposure also brings that brightness to a fixed level (model/preprocess.h).
+enum class ColourConstancy { kNone, kShadesOfGray, kShadesOfGrayExposure };
+const char* recipe_name(Recipe r);                 // "skinscan", "seed-trained", ...
+Recipe recipe_from_name(const std::string& name);  // throws skinscan::Error (invalid_argument)
+// "none", "shades-of-gray", "shades-of-gray-exposure"
+const char* colour_constancy_name(ColourConstancy c);
 // Every ColourConstancy, for the CLI's choices and colour_constancy_from_name.
-inline constexpr std::array<ColourConstancy, 2> kColourConstancies = {
-    ColourConstancy::kNone, ColourConstancy::kShadesOfGray};
+inline constexpr std::array<ColourConstancy, 3> kColourConstancies = {
+    ColourConstancy::kNone, ColourConstancy::kShadesOfGray, ColourConstancy::kShadesOfGrayExposure};
 // Throws skinscan::Error (invalid_argument) for an unknown name.
 ColourConstancy colour_constancy_from_name(const std::string& name);
 

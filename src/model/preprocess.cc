@@ -34,18 +34,30 @@ Recipe recipe_from_name(const std::string& name) {
 }
 
 const char* colour_constancy_name(ColourConstancy c) {
-  return c == ColourConstancy::kShadesOfGray ? "shades-of-gray" : "none";
+  switch (c) {
+    case ColourConstancy::kShadesOfGray:
+      return "shades-of-gray";
+    case ColourConstancy::kShadesOfGrayExposure:
+      return "shades-of-gray-exposure";
+    case ColourConstancy::kNone:
+      break;
+  }
+  return "none";
 }
 
 ColourConstancy colour_constancy_from_name(const std::string& name) {
   for (ColourConstancy c : kColourConstancies) {
     if (name == colour_constancy_name(c)) return c;
   }
-  throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
-                        "unknown colour constancy '" + name + "' (none or shades-of-gray)");
+  throw skinscan::Error(
+      skinscan::ErrorCode::kInvalidArgument,
+      "unknown colour constancy '" + name + "' (none, shades-of-gray or shades-of-gray-exposure)");
 }
 
-std::array<float, 3> shades_of_gray_gains(const cv::Mat& rgb) {
+namespace {
+
+// Shades of Gray (p = 6) illuminant estimate of each channel, in [0, 1].
+std::array<double, 3> shades_of_gray_estimate(const cv::Mat& rgb) {
   constexpr double kP = 6.0;
   if (rgb.empty() || rgb.type() != CV_8UC3) {
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
@@ -65,14 +77,41 @@ std::array<float, 3> shades_of_gray_gains(const cv::Mat& rgb) {
   const double n = static_cast<double>(rgb.total());
   std::array<double, 3> e{};
   for (int c = 0; c < 3; ++c) e[c] = std::pow(sum[c] / n, 1.0 / kP);
-  const double grey = (e[0] + e[1] + e[2]) / 3.0;
+  return e;
+}
+
+// Gains that bring each channel's estimate to `target`; {1,1,1} for a black image.
+std::array<float, 3> gains_to(const std::array<double, 3>& e, double target) {
   std::array<float, 3> g = {1.0f, 1.0f, 1.0f};
-  if (grey <= 1e-6) return g;
+  if ((e[0] + e[1] + e[2]) / 3.0 <= 1e-6) return g;
   for (int c = 0; c < 3; ++c) {
     // A channel with (almost) no light cannot be balanced: keep it rather than amplify noise.
-    g[c] = static_cast<float>(std::clamp(grey / std::max(e[c], 1e-6), 0.25, 4.0));
+    g[c] = static_cast<float>(std::clamp(target / std::max(e[c], 1e-6), 0.25, 4.0));
   }
   return g;
+}
+
+}  // namespace
+
+std::array<float, 3> shades_of_gray_gains(const cv::Mat& rgb) {
+  const std::array<double, 3> e = shades_of_gray_estimate(rgb);
+  return gains_to(e, (e[0] + e[1] + e[2]) / 3.0);
+}
+
+std::array<float, 3> shades_of_gray_exposure_gains(const cv::Mat& rgb) {
+  return gains_to(shades_of_gray_estimate(rgb), kExposureTarget);
+}
+
+std::array<float, 3> colour_constancy_gains(const cv::Mat& rgb, ColourConstancy colour) {
+  switch (colour) {
+    case ColourConstancy::kShadesOfGray:
+      return shades_of_gray_gains(rgb);
+    case ColourConstancy::kShadesOfGrayExposure:
+      return shades_of_gray_exposure_gains(rgb);
+    case ColourConstancy::kNone:
+      break;
+  }
+  return {1.0f, 1.0f, 1.0f};
 }
 
 cv::Mat resize_for_model(const cv::Mat& rgb, const InputSpec& spec) {
@@ -106,8 +145,7 @@ torch::Tensor to_tensor(const std::vector<cv::Mat>& images, const InputSpec& spe
       throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
                             "to_tensor: image is not model-sized RGB");
     }
-    std::array<float, 3> gain = {1.0f, 1.0f, 1.0f};  // of the source channels
-    if (spec.colour == ColourConstancy::kShadesOfGray) gain = shades_of_gray_gains(m);
+    const std::array<float, 3> gain = colour_constancy_gains(m, spec.colour);  // source channels
     float* base = out + i * 3 * plane;
     for (int y = 0; y < spec.height; ++y) {
       const std::uint8_t* row = m.ptr<std::uint8_t>(y);

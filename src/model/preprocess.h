@@ -38,6 +38,16 @@ cv::Mat resize_for_model(const cv::Mat& rgb, const InputSpec& spec);
 // an RGB image neutral at the same mean brightness; {1,1,1} for a black image.
 std::array<float, 3> shades_of_gray_gains(const cv::Mat& rgb);
 
+// The same neutralisation, but to a fixed brightness instead of the photo's own: the
+// estimate's grey level becomes kExposureTarget (of 1), so an under- or over-exposed photo
+// of the same scene gets the same input, up to clipping. Gains are clamped to [0.25, 4];
+// {1,1,1} for a black image.
+inline constexpr double kExposureTarget = 0.66;  // median grey of the reference train rows
+std::array<float, 3> shades_of_gray_exposure_gains(const cv::Mat& rgb);
+
+// The gains `colour` applies to an image ({1,1,1} for kNone).
+std::array<float, 3> colour_constancy_gains(const cv::Mat& rgb, ColourConstancy colour);
+
 // Stacks model-sized RGB images into a normalised float tensor [N,3,H,W] (applying the
 // spec's colour constancy to each image first).
 torch::Tensor to_tensor(const std::vector<cv::Mat>& images, const InputSpec& spec);

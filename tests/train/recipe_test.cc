@@ -1,6 +1,7 @@
 // The training recipe's parts on real HAM10000 images: colour constancy in THE
 // preprocessing, augmentation that keeps a lesion mask aligned, lesion masks at model
 // size, and resumable training (interrupted + resumed == uninterrupted, bit for bit).
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -61,6 +62,36 @@ TEST(ColourConstancy, GainsMakeAGreyImageStayGreyAndBlackIsSafe) {
   }
   EXPECT_THROW(colour_constancy_from_name("retinex"), skinscan::Error);
   EXPECT_EQ(colour_constancy_from_name("shades-of-gray"), ColourConstancy::kShadesOfGray);
+  EXPECT_EQ(colour_constancy_from_name("shades-of-gray-exposure"),
+            ColourConstancy::kShadesOfGrayExposure);
+  for (float g : shades_of_gray_exposure_gains(black)) EXPECT_EQ(g, 1.0f);
+  // A grey at the target level is left alone; a darker grey is brought up to it.
+  const int level = static_cast<int>(std::lround(kExposureTarget * 255));
+  for (float g : shades_of_gray_exposure_gains(cv::Mat(20, 30, CV_8UC3, cv::Scalar::all(level))))
+    EXPECT_NEAR(g, 1.0f, 0.01f);
+  for (float g : shades_of_gray_exposure_gains(grey))
+    EXPECT_NEAR(g, kExposureTarget * 255 / 90, 0.01f);
+}
+
+TEST(ColourConstancy, ExposureVariantUndoesAnExposureChangeThatPlainShadesOfGrayKeeps) {
+  const Dataset ds = open_dataset(testing::ham10000_dir().string());
+  InputSpec sog;
+  sog.colour = ColourConstancy::kShadesOfGray;
+  InputSpec exposure = sog;
+  exposure.colour = ColourConstancy::kShadesOfGrayExposure;
+  double sog_diff = 0, exposure_diff = 0;
+  for (std::size_t i = 0; i < 40; ++i) {
+    const cv::Mat img = resize_for_model(load_image(ds, i * 97), sog);
+    // Under-exposure with a slight cast: 60% of the light, a little less in red.
+    const cv::Mat dim = with_cast(img, 0.55f, 0.6f, 0.62f);
+    sog_diff += (to_tensor({img}, sog) - to_tensor({dim}, sog)).abs().mean().item<double>();
+    exposure_diff +=
+        (to_tensor({img}, exposure) - to_tensor({dim}, exposure)).abs().mean().item<double>();
+  }
+  // Plain Shades of Gray removes the cast but keeps the darkness; the exposure variant
+  // removes both (what is left: rounding, and pixels the brighter target clips).
+  EXPECT_GT(sog_diff / 40, 0.5);
+  EXPECT_LT(exposure_diff / 40, 0.2 * sog_diff / 40);
 }
 
 TEST(Augment, MaskFollowsTheGeometricTransform) {

@@ -49,7 +49,8 @@ TEST(TrainCli, UnknownOptionNamesAreRefusedWithTheChoices) {
   const std::vector<std::pair<std::string, std::string>> refusals = {
       {"--balance bogus",
        "'bogus' is not one of logit-adjust, none, oversample, sqrt-oversample, weighted"},
-      {"--colour-constancy retinex", "not one of none, shades-of-gray"},
+      {"--colour-constancy retinex",
+       "'retinex' is not one of none, shades-of-gray, shades-of-gray-exposure"},
       {"--optimizer lion", "'lion' is not one of adamw, sgd"},
       {"--schedule step", "'step' is not one of cosine, onecycle"},
       {"--precision fp64", "'fp64' is not one of bf16, fp32"},
