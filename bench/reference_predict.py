@@ -137,6 +137,8 @@ def preprocess(path, info):
         a = np.tensordot(area_matrix(a.shape[0], h), a, axes=(1, 0))           # rows
         a = np.tensordot(area_matrix(a.shape[1], w), a, axes=(1, 1)).transpose(1, 0, 2)  # cols
         a = np.clip(np.rint(a), 0, 255)
+    if p.get("field_of_view", "as-is") != "as-is":  # not mirrored here: refuse, never guess
+        sys.exit(f"field_of_view {p['field_of_view']} is not mirrored by this reference")
     a = colour_constancy(a, p.get("colour_constancy", "none"))
     x = (a / 255.0 - np.array(p["mean"])) / np.array(p["std"])
     return torch.from_numpy(x.transpose(2, 0, 1)[None].astype(np.float32))

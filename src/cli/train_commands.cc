@@ -154,6 +154,11 @@ void add_train_command(CLI::App& app) {
                   "shades-of-gray-exposure (also to a fixed brightness)")
       ->transform(one_of(choices(kColourConstancies, colour_constancy_name)))
       ->default_str("none");
+  cmd->add_option("--field-of-view", o->t.field_of_view,
+                  "A dermoscope's dark field-of-view border in the preprocessing: as-is, or "
+                  "fill (painted with the skin colour next to it)")
+      ->transform(one_of(choices(kFieldsOfView, field_of_view_name)))
+      ->default_str("as-is");
   cmd->add_flag(
       "--strong-augment", o->strong,
       "Acquisition-shift augmentation (colour cast, gamma, blur, vignettes, wider scale)");

@@ -24,6 +24,15 @@ inline constexpr std::array<ColourConstancy, 3> kColourConstancies = {
     ColourConstancy::kNone, ColourConstancy::kShadesOfGray, ColourConstancy::kShadesOfGrayExposure};
 // Throws skinscan::Error (invalid_argument) for an unknown name.
 ColourConstancy colour_constancy_from_name(const std::string& name);
+// kFill replaces a dermoscope's dark field-of-view border (black corners or ring around the
+// lit circle) with the colour of the skin next to it (model/preprocess.h), so the border
+// carries no signal; kAsIs leaves the photo as it is.
+enum class FieldOfView { kAsIs, kFill };
+const char* field_of_view_name(FieldOfView f);  // "as-is", "fill"
+inline constexpr std::array<FieldOfView, 2> kFieldsOfView = {FieldOfView::kAsIs,
+                                                             FieldOfView::kFill};
+// Throws skinscan::Error (invalid_argument) for an unknown name.
+FieldOfView field_of_view_from_name(const std::string& name);
 
 struct InputSpec {
   int width = 96;
@@ -33,6 +42,7 @@ struct InputSpec {
   bool bgr = false;  // input planes in B,G,R order (the seed app's cv2.imread; model/preprocess.h)
   Recipe recipe = Recipe::kSkinScan;
   ColourConstancy colour = ColourConstancy::kNone;
+  FieldOfView field_of_view = FieldOfView::kAsIs;
 
   bool operator==(const InputSpec&) const = default;
 };

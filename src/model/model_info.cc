@@ -30,6 +30,7 @@ nlohmann::ordered_json model_info_json(const ModelInfo& m) {
       {"width", m.input.width},
       {"height", m.input.height},
       {"colour_constancy", colour_constancy_name(m.input.colour)},
+      {"field_of_view", field_of_view_name(m.input.field_of_view)},
       {"scale", "x / 255"},
       {"mean", m.input.mean},
       {"std", m.input.std}};
@@ -90,6 +91,8 @@ ModelInfo model_info_from_json(const nlohmann::json& j, const std::string& where
       m.input.recipe = recipe_from_name(p.value("recipe", "skinscan"));
       // Absent in models written before colour constancy existed: none.
       m.input.colour = colour_constancy_from_name(p.value("colour_constancy", "none"));
+      // Absent in models written before the field-of-view fill existed: as-is.
+      m.input.field_of_view = field_of_view_from_name(p.value("field_of_view", "as-is"));
     } catch (const Error& e) {
       throw ModelError(where + ": " + e.what());
     }

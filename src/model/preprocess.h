@@ -1,7 +1,7 @@
 // THE preprocessing of SkinScan: one definition used by training, evaluation and serving.
 //
 //   any-size RGB image --resize_for_model--> input_width x input_height RGB (INTER_AREA)
-//                      --to_tensor--> [colour constancy] --> float [N,3,H,W],
+//                      --to_tensor--> [field of view] [colour constancy] --> float [N,3,H,W],
 //                                     (x/255 - mean) / std per channel
 //
 // Colour constancy (InputSpec::colour, model.json preprocessing.colour_constancy) removes
@@ -11,6 +11,13 @@
 // brightness. It runs inside to_tensor, after training augmentation, so photos from
 // other dermoscopes and lighting reach the network with the colour cast removed in
 // training, evaluation and serving alike.
+//
+// Field of view (InputSpec::field_of_view, model.json preprocessing.field_of_view): a
+// dermoscope photographs a lit circle, and many photos keep the black corners or ring
+// around it. In HAM10000 such borders are 3x as common on melanomas and keratoses as on
+// nevi, a cue that means nothing on another clinic's dermoscope; kFill paints the border
+// with the skin colour next to it before colour constancy (so the black does not drag
+// the illuminant estimate either).
 //
 // Training augments the resized image (augment.h) before to_tensor; evaluation and serving
 // do not. Images are RGB everywhere (data/image.h decodes to RGB); only a model imported
@@ -45,11 +52,24 @@ std::array<float, 3> shades_of_gray_gains(const cv::Mat& rgb);
 inline constexpr double kExposureTarget = 0.66;  // median grey of the reference train rows
 std::array<float, 3> shades_of_gray_exposure_gains(const cv::Mat& rgb);
 
+// The dark field-of-view border of an RGB image filled with the colour of the skin next to
+// it. The border is the set of pixels whose brightest channel is below kFieldOfViewDark and
+// that are 4-connected to one of the image's corners (so a dark lesion touching one edge is
+// not taken for it), grown by up to max(1, longer side / 48) pixels into the dimmer
+// transition ring (brightest channel below kFieldOfViewEdge). It is filled with the mean
+// colour of the 3-pixel band of skin outside it. Returns `rgb` itself (no copy) when there
+// is no such border, when it would cover more than kFieldOfViewMaxShare of the image (a
+// dark photo, not a field of view) or when no skin is left to take the colour from.
+inline constexpr int kFieldOfViewDark = 40;
+inline constexpr int kFieldOfViewEdge = 96;
+inline constexpr double kFieldOfViewMaxShare = 0.6;
+cv::Mat fill_field_of_view(const cv::Mat& rgb);
+
 // The gains `colour` applies to an image ({1,1,1} for kNone).
 std::array<float, 3> colour_constancy_gains(const cv::Mat& rgb, ColourConstancy colour);
 
 // Stacks model-sized RGB images into a normalised float tensor [N,3,H,W] (applying the
-// spec's colour constancy to each image first).
+// spec's field of view, then its colour constancy, to each image first).
 torch::Tensor to_tensor(const std::vector<cv::Mat>& images, const InputSpec& spec);
 
 // The smallest side a JPEG may be DCT-downscaled to: twice the input's longer side, so the

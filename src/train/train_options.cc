@@ -112,6 +112,9 @@ nlohmann::ordered_json train_options_json(const TrainOptions& o) {
     j["mix"] = {
         {"mode", mix_name(o.mix)}, {"alpha", o.mix_alpha}, {"probability", o.mix_probability}};
   }
+  // Likewise only runs that fill the field of view carry its key.
+  if (o.field_of_view != FieldOfView::kAsIs)
+    j["field_of_view"] = field_of_view_name(o.field_of_view);
   // Likewise only data-parallel runs carry the replicas key.
   if (o.replicas > 1) j["replicas"] = o.replicas;
   if (o.replicas > 1) j["batch_norm"] = o.ghost_batch_norm ? "ghost" : "synchronised";

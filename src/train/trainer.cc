@@ -410,6 +410,7 @@ std::optional<Classifier> train_model(const Dataset& ds, const Split& split, con
     info.input.height = o.input_height;
   }
   info.input.colour = o.colour;
+  info.input.field_of_view = o.field_of_view;
   info.name = "skinscan-" + o.arch;
   info.version = o.version.empty() ? utc_date() + "-" + o.arch : o.version;
 

@@ -155,6 +155,7 @@ TEST(Training, ResumedRunEqualsUninterruptedRun) {
   const Split split = make_split(ds);
   TrainOptions o = testing::short_run_options();  // one thread: bit-for-bit reductions
   o.colour = ColourConstancy::kShadesOfGray;
+  o.field_of_view = FieldOfView::kFill;
   o.augment_options = AugmentOptions::strong();
   o.ema_decay = 0.99;
   o.mask_weight = 0.5;
@@ -193,6 +194,7 @@ TEST(Training, ResumedRunEqualsUninterruptedRun) {
   EXPECT_LT(history[1]["mask_loss"].get<double>(), history[0]["mask_loss"].get<double>());
   const Classifier loaded = Classifier::load(resumed.string());
   EXPECT_EQ(loaded.info().input.colour, ColourConstancy::kShadesOfGray);
+  EXPECT_EQ(loaded.info().input.field_of_view, FieldOfView::kFill);
   torch::set_num_threads(threads_before);
 }
 
