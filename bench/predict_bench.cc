@@ -102,8 +102,9 @@ void BM_LesionScore(benchmark::State& state) {
 }
 
 void BM_PhotoCheck(benchmark::State& state) {
-  per_image(state, decoded_samples(),
-            [](const cv::Mat& m) { return engine().photo_check().score(photo_stats(m)); });
+  per_image(state, decoded_samples(), [](const cv::Mat& m) {
+    return engine().photo_check().score(engine().photo_check().stats(m));
+  });
 }
 
 void BM_Screen(benchmark::State& state) {

@@ -140,12 +140,14 @@ nlohmann::ordered_json fit_detector(const std::string& model_dir, const Dataset&
     std::vector<PhotoStats> out(idx.size());
     parallel_for(idx.size(), [&](std::size_t k) {
       out[k] = photo_stats(
-          read_image_rgb(ds.samples[idx[k]].image_path, {}, min_decode_side(model.info().input)));
+          read_image_rgb(ds.samples[idx[k]].image_path, {}, min_decode_side(model.info().input)),
+          model.info().input.field_of_view);
     });
     return out;
   };
   const std::vector<PhotoStats> val_stats = stats_of(Part::kVal);
-  const PhotoCheck photo = PhotoCheck::fit(stats_of(Part::kTrain), val_stats, photo_percentile);
+  const PhotoCheck photo = PhotoCheck::fit(stats_of(Part::kTrain), val_stats, photo_percentile,
+                                           model.info().input.field_of_view);
   auto photo_rejection = [&](const std::vector<PhotoStats>& st) {
     double r = 0;
     for (const auto& x : st) r += photo.score(x) > photo.threshold();

@@ -26,7 +26,7 @@ inline constexpr std::array<ColourConstancy, 3> kColourConstancies = {
 ColourConstancy colour_constancy_from_name(const std::string& name);
 // kFill replaces a dermoscope's dark field-of-view border (black corners or ring around the
 // lit circle) with the colour of the skin next to it (model/preprocess.h), so the border
-// carries no signal; kAsIs leaves the photo as it is.
+// carries no signal; kAsIs leaves the photo as it is. Names: model/field_of_view.cc.
 enum class FieldOfView { kAsIs, kFill };
 const char* field_of_view_name(FieldOfView f);  // "as-is", "fill"
 inline constexpr std::array<FieldOfView, 2> kFieldsOfView = {FieldOfView::kAsIs,

@@ -34,6 +34,7 @@
 #include <opencv2/core.hpp>
 
 #include "data/dataset.h"
+#include "model/field_of_view.h"
 #include "model/input_spec.h"
 
 namespace skinscan {
@@ -51,19 +52,6 @@ std::array<float, 3> shades_of_gray_gains(const cv::Mat& rgb);
 // {1,1,1} for a black image.
 inline constexpr double kExposureTarget = 0.66;  // median grey of the reference train rows
 std::array<float, 3> shades_of_gray_exposure_gains(const cv::Mat& rgb);
-
-// The dark field-of-view border of an RGB image filled with the colour of the skin next to
-// it. The border is the set of pixels whose brightest channel is below kFieldOfViewDark and
-// that are 4-connected to one of the image's corners (so a dark lesion touching one edge is
-// not taken for it), grown by up to max(1, longer side / 48) pixels into the dimmer
-// transition ring (brightest channel below kFieldOfViewEdge). It is filled with the mean
-// colour of the 3-pixel band of skin outside it. Returns `rgb` itself (no copy) when there
-// is no such border, when it would cover more than kFieldOfViewMaxShare of the image (a
-// dark photo, not a field of view) or when no skin is left to take the colour from.
-inline constexpr int kFieldOfViewDark = 40;
-inline constexpr int kFieldOfViewEdge = 96;
-inline constexpr double kFieldOfViewMaxShare = 0.6;
-cv::Mat fill_field_of_view(const cv::Mat& rgb);
 
 // The gains `colour` applies to an image ({1,1,1} for kNone).
 std::array<float, 3> colour_constancy_gains(const cv::Mat& rgb, ColourConstancy colour);

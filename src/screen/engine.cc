@@ -16,6 +16,12 @@ std::shared_ptr<const Engine> Engine::load(const std::string& model_dir, EngineO
   } catch (const std::exception& e) {
     throw ModelError(model_dir + "/model.json: photo_check: " + e.what());
   }
+  const FieldOfView input_fov = model.info().input.field_of_view;
+  if (!photo.empty() && photo.field_of_view() != input_fov) {
+    throw ModelError(model_dir + "/model.json: the photo check was fitted with field of view '" +
+                     field_of_view_name(photo.field_of_view()) + "' but the model's input is '" +
+                     field_of_view_name(input_fov) + "'; refit it (skinscan fit-detector)");
+  }
   return std::make_shared<const Engine>(std::move(model), std::move(det), o, std::move(photo));
 }
 
@@ -85,7 +91,7 @@ Screening Engine::screen_rgb(const cv::Mat& rgb) const {
     not_lesion = s.lesion_score > detector_.threshold();
   }
   if (options_.detect_non_lesions && !photo_.empty()) {
-    s.photo_score = photo_.score(photo_stats(rgb));
+    s.photo_score = photo_.score(photo_.stats(rgb));
     not_lesion = not_lesion || s.photo_score > photo_.threshold();
   }
   s.finding = decide(probs, rule_, not_lesion);

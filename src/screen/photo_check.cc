@@ -54,11 +54,12 @@ ChromaTable chroma_table() {
 
 }  // namespace
 
-PhotoStats photo_stats(const cv::Mat& rgb) {
+PhotoStats photo_stats(const cv::Mat& rgb, FieldOfView field_of_view) {
   if (rgb.empty() || rgb.type() != CV_8UC3)
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument, "photo_stats: RGB image");
   cv::Mat small, lab;
   cv::resize(rgb, small, cv::Size(kWidth, kHeight), 0, 0, cv::INTER_AREA);
+  if (field_of_view == FieldOfView::kFill) small = fill_field_of_view(small);
   cv::cvtColor(small, lab, cv::COLOR_RGB2Lab);  // 8-bit: L 0..255, a and b offset by 128
   std::vector<cv::Mat> ch;
   cv::split(lab, ch);
@@ -111,11 +112,12 @@ double PhotoCheck::score(const PhotoStats& s) const {
 }
 
 PhotoCheck PhotoCheck::fit(const std::vector<PhotoStats>& train, const std::vector<PhotoStats>& val,
-                           double percentile) {
+                           double percentile, FieldOfView field_of_view) {
   if (train.size() < 2 * kPhotoStats || val.empty())
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
                           "photo check: too few training or validation images");
   PhotoCheck p;
+  p.field_of_view_ = field_of_view;
   const double n = static_cast<double>(train.size());
   for (const auto& s : train)
     for (std::size_t i = 0; i < kPhotoStats; ++i) p.mean_[i] += s[i] / n;
@@ -154,7 +156,8 @@ nlohmann::ordered_json PhotoCheck::to_json() const {
           {"mean", mean_},
           {"scale", scale_},
           {"precision", precision_},
-          {"threshold", threshold_}};
+          {"threshold", threshold_},
+          {"field_of_view", field_of_view_name(field_of_view_)}};
 }
 
 PhotoCheck PhotoCheck::from_json(const nlohmann::json& j) {
@@ -164,6 +167,8 @@ PhotoCheck PhotoCheck::from_json(const nlohmann::json& j) {
   p.scale_ = j.at("scale").get<PhotoStats>();
   p.precision_ = j.at("precision").get<std::vector<double>>();
   p.threshold_ = j.at("threshold").get<double>();
+  // Absent in checks fitted before the field-of-view fill existed: as-is.
+  p.field_of_view_ = field_of_view_from_name(j.value("field_of_view", "as-is"));
   if (p.precision_.size() != kPhotoStats * kPhotoStats)
     throw skinscan::Error(skinscan::ErrorCode::kModel,
                           "model.json photo_check: precision must have 144 numbers");

@@ -10,7 +10,13 @@
 // an upload's score is its squared Mahalanobis distance, `not_a_lesion` above a threshold set
 // at the `percentile` of the VALIDATION images' scores.
 //
-// Stored in model.json under "photo_check" (means, scales, precision, threshold): no extra file.
+// Field of view: a check fitted for a model whose preprocessing fills a dermoscope's dark
+// border (model/field_of_view.h) fills it too, after its 128x96 resize, so the border
+// counts for neither; the check records which it was fitted with ("field_of_view"), and
+// the engine refuses a model whose check and input disagree.
+//
+// Stored in model.json under "photo_check" (means, scales, precision, threshold, field of
+// view): no extra file.
 // Torch-free (OpenCV only). Immutable after fit/load; score() is thread-safe.
 #pragma once
 
@@ -20,35 +26,41 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
+#include "model/field_of_view.h"
+
 namespace skinscan {
 
 inline constexpr std::size_t kPhotoStats = 12;
 using PhotoStats = std::array<double, kPhotoStats>;
 
-// The statistics of an RGB image (any size, CV_8UC3).
-PhotoStats photo_stats(const cv::Mat& rgb);
+// The statistics of an RGB image (any size, CV_8UC3), its field of view filled first with
+// FieldOfView::kFill.
+PhotoStats photo_stats(const cv::Mat& rgb, FieldOfView field_of_view = FieldOfView::kAsIs);
 
 class PhotoCheck {
  public:
   PhotoCheck() = default;
-  // Fits on training statistics; the threshold is the `percentile` of validation scores.
+  // Fits on training statistics (computed with `field_of_view`); the threshold is the
+  // `percentile` of validation scores.
   static PhotoCheck fit(const std::vector<PhotoStats>& train, const std::vector<PhotoStats>& val,
-                        double percentile);
+                        double percentile, FieldOfView field_of_view = FieldOfView::kAsIs);
   // From model.json's "photo_check" entry; an absent entry gives an empty() check.
   static PhotoCheck from_json(const nlohmann::json& j);
   nlohmann::ordered_json to_json() const;
 
   bool empty() const { return precision_.empty(); }
   double threshold() const { return threshold_; }
+  FieldOfView field_of_view() const { return field_of_view_; }
   double score(const PhotoStats& s) const;
-  bool rejects(const cv::Mat& rgb) const {
-    return !empty() && score(photo_stats(rgb)) > threshold_;
-  }
+  // The statistics this check scores: photo_stats with its field of view.
+  PhotoStats stats(const cv::Mat& rgb) const { return photo_stats(rgb, field_of_view_); }
+  bool rejects(const cv::Mat& rgb) const { return !empty() && score(stats(rgb)) > threshold_; }
 
  private:
   PhotoStats mean_{}, scale_{};
   std::vector<double> precision_;  // kPhotoStats x kPhotoStats, row-major
   double threshold_ = 0;
+  FieldOfView field_of_view_ = FieldOfView::kAsIs;
 };
 
 }  // namespace skinscan

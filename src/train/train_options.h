@@ -70,7 +70,7 @@ struct TrainOptions {
   int input_width = 0;   // 0 = the architecture's default input size
   int input_height = 0;
   ColourConstancy colour = ColourConstancy::kNone;  // part of THE preprocessing (model.json)
-  FieldOfView field_of_view = FieldOfView::kAsIs;    // likewise
+  FieldOfView field_of_view = FieldOfView::kAsIs;   // likewise
   int epochs = 40;
   int batch_size = 64;
   double lr = 3e-3;            // peak learning rate

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
@@ -29,24 +30,32 @@ cv::Mat with_cast(const cv::Mat& rgb, float r, float g, float b) {
   return out;
 }
 
+// Mean over 40 real photos (model-sized) of how far `change` moves the model input under
+// `spec`: mean |to_tensor(photo) - to_tensor(change(photo))|.
+double mean_input_change(const Dataset& ds, const InputSpec& spec,
+                         const std::function<cv::Mat(const cv::Mat&)>& change) {
+  double sum = 0;
+  for (std::size_t i = 0; i < 40; ++i) {
+    const cv::Mat img = resize_for_model(load_image(ds, i * 97), spec);
+    sum += (to_tensor({img}, spec) - to_tensor({change(img)}, spec)).abs().mean().item<double>();
+  }
+  return sum / 40;
+}
+
 TEST(ColourConstancy, ShadesOfGrayRemovesAColourCast) {
   const Dataset ds = open_dataset(testing::ham10000_dir().string());
   InputSpec plain;
   InputSpec sog = plain;
   sog.colour = ColourConstancy::kShadesOfGray;
-  double raw_diff = 0, balanced_diff = 0;
-  for (std::size_t i = 0; i < 40; ++i) {
-    const cv::Mat img = resize_for_model(load_image(ds, i * 97), plain);
-    // A bluish illuminant, weaker in red, of the same overall brightness: what a different
-    // dermoscope's LEDs do (brightness itself is left to the network and augmentation).
-    const cv::Mat cast = with_cast(img, 0.82f, 1.0f, 1.18f);
-    raw_diff += (to_tensor({img}, plain) - to_tensor({cast}, plain)).abs().mean().item<double>();
-    balanced_diff += (to_tensor({img}, sog) - to_tensor({cast}, sog)).abs().mean().item<double>();
-  }
+  // A bluish illuminant, weaker in red, of the same overall brightness: what a different
+  // dermoscope's LEDs do (brightness itself is left to the network and augmentation).
+  const auto cast = [](const cv::Mat& img) { return with_cast(img, 0.82f, 1.0f, 1.18f); };
+  const double raw_diff = mean_input_change(ds, plain, cast);
+  const double balanced_diff = mean_input_change(ds, sog, cast);
   // Without colour constancy the cast moves the input a lot; with it, little is left
   // (rounding and the clipping of bright pixels).
-  EXPECT_GT(raw_diff / 40, 0.15);
-  EXPECT_LT(balanced_diff / 40, 0.25 * raw_diff / 40);
+  EXPECT_GT(raw_diff, 0.15);
+  EXPECT_LT(balanced_diff, 0.25 * raw_diff);
 }
 
 TEST(ColourConstancy, GainsMakeAGreyImageStayGreyAndBlackIsSafe) {
@@ -79,19 +88,14 @@ TEST(ColourConstancy, ExposureVariantUndoesAnExposureChangeThatPlainShadesOfGray
   sog.colour = ColourConstancy::kShadesOfGray;
   InputSpec exposure = sog;
   exposure.colour = ColourConstancy::kShadesOfGrayExposure;
-  double sog_diff = 0, exposure_diff = 0;
-  for (std::size_t i = 0; i < 40; ++i) {
-    const cv::Mat img = resize_for_model(load_image(ds, i * 97), sog);
-    // Under-exposure with a slight cast: 60% of the light, a little less in red.
-    const cv::Mat dim = with_cast(img, 0.55f, 0.6f, 0.62f);
-    sog_diff += (to_tensor({img}, sog) - to_tensor({dim}, sog)).abs().mean().item<double>();
-    exposure_diff +=
-        (to_tensor({img}, exposure) - to_tensor({dim}, exposure)).abs().mean().item<double>();
-  }
+  // Under-exposure with a slight cast: 60% of the light, a little less in red.
+  const auto dim = [](const cv::Mat& img) { return with_cast(img, 0.55f, 0.6f, 0.62f); };
+  const double sog_diff = mean_input_change(ds, sog, dim);
+  const double exposure_diff = mean_input_change(ds, exposure, dim);
   // Plain Shades of Gray removes the cast but keeps the darkness; the exposure variant
   // removes both (what is left: rounding, and pixels the brighter target clips).
-  EXPECT_GT(sog_diff / 40, 0.5);
-  EXPECT_LT(exposure_diff / 40, 0.2 * sog_diff / 40);
+  EXPECT_GT(sog_diff, 0.5);
+  EXPECT_LT(exposure_diff, 0.2 * sog_diff);
 }
 
 TEST(Augment, MaskFollowsTheGeometricTransform) {
