@@ -204,9 +204,12 @@ void add_fit_detector_command(CLI::App& app) {
     std::cout << fit_detector(o->model, ds, split, o->percentile, o->photo_percentile).dump(2)
               << std::endl;
     const auto photo = Classifier::load(o->model).info().extra["photo_check"];
-    std::printf("photo check: threshold %.2f, real lesions rejected: validation %.4f, test %.4f\n",
-                photo["threshold"].get<double>(), photo["val_false_rejection"].get<double>(),
-                photo.value("test_false_rejection", 0.0));
+    std::printf("photo check: threshold %.2f, real lesions rejected: validation %.4f",
+                photo["threshold"].get<double>(), photo["val_false_rejection"].get<double>());
+    // A split without test rows (a cross-validation fold) has no test figure to print.
+    if (photo.contains("test_false_rejection"))
+      std::printf(", test %.4f", photo["test_false_rejection"].get<double>());
+    std::printf("\n");
   });
 }
 
