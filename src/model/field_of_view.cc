@@ -5,6 +5,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "data/enum_names.h"
 #include "data/error.h"
 
 namespace skinscan {
@@ -12,11 +13,7 @@ namespace skinscan {
 const char* field_of_view_name(FieldOfView f) { return f == FieldOfView::kFill ? "fill" : "as-is"; }
 
 FieldOfView field_of_view_from_name(const std::string& name) {
-  for (FieldOfView f : kFieldsOfView) {
-    if (name == field_of_view_name(f)) return f;
-  }
-  throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
-                        "unknown field of view '" + name + "' (as-is or fill)");
+  return enum_from_name_or_throw(name, kFieldsOfView, field_of_view_name, "field of view");
 }
 
 cv::Mat fill_field_of_view(const cv::Mat& rgb) {

@@ -6,6 +6,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "data/enum_names.h"
 #include "data/error.h"
 #include "data/parallel.h"
 #include "data/progress.h"
@@ -25,12 +26,9 @@ const char* recipe_name(Recipe r) {
 }
 
 Recipe recipe_from_name(const std::string& name) {
-  for (Recipe r : {Recipe::kSkinScan, Recipe::kSeedTrained, Recipe::kSeedServed}) {
-    if (name == recipe_name(r)) return r;
-  }
-  throw skinscan::Error(
-      skinscan::ErrorCode::kInvalidArgument,
-      "unknown preprocessing recipe '" + name + "' (skinscan, seed-trained or seed-served)");
+  static constexpr std::array<Recipe, 3> kRecipes = {Recipe::kSkinScan, Recipe::kSeedTrained,
+                                                     Recipe::kSeedServed};
+  return enum_from_name_or_throw(name, kRecipes, recipe_name, "preprocessing recipe");
 }
 
 const char* colour_constancy_name(ColourConstancy c) {
@@ -46,12 +44,8 @@ const char* colour_constancy_name(ColourConstancy c) {
 }
 
 ColourConstancy colour_constancy_from_name(const std::string& name) {
-  for (ColourConstancy c : kColourConstancies) {
-    if (name == colour_constancy_name(c)) return c;
-  }
-  throw skinscan::Error(
-      skinscan::ErrorCode::kInvalidArgument,
-      "unknown colour constancy '" + name + "' (none, shades-of-gray or shades-of-gray-exposure)");
+  return enum_from_name_or_throw(name, kColourConstancies, colour_constancy_name,
+                                 "colour constancy");
 }
 
 namespace {

@@ -1,5 +1,7 @@
 #include "train/train_options.h"
 
+#include "data/enum_names.h"
+
 namespace skinscan {
 
 const char* balance_name(Balance b) {
@@ -33,10 +35,7 @@ double balanced_prior_adjustment(Balance b) {
 }
 
 std::optional<Balance> balance_from_name(std::string_view name) {
-  for (Balance b : kBalances) {
-    if (name == balance_name(b)) return b;
-  }
-  return std::nullopt;
+  return enum_from_name(name, kBalances, balance_name);
 }
 
 const char* optimizer_name(Optimizer o) { return o == Optimizer::kSgd ? "sgd" : "adamw"; }
