@@ -4,7 +4,7 @@
 Rebuilds the SkinScan network in PyTorch from model.json, loads the weights exported by
 `skinscan export --format pytorch` (which it runs into a temporary file), and
 screens images end to end: PIL decode (JPEG DCT-scaled like SkinScan) + area resize +
-normalise + eager forward + calibration.
+field-of-view fill + colour constancy + normalise + eager forward + calibration.
 
   /usr/bin/python3 bench/reference_predict.py --images DIR [--model DIR] [--threads N]
       [--repeat R] [--probs]
@@ -137,11 +137,63 @@ def preprocess(path, info):
         a = np.tensordot(area_matrix(a.shape[0], h), a, axes=(1, 0))           # rows
         a = np.tensordot(area_matrix(a.shape[1], w), a, axes=(1, 1)).transpose(1, 0, 2)  # cols
         a = np.clip(np.rint(a), 0, 255)
-    if p.get("field_of_view", "as-is") != "as-is":  # not mirrored here: refuse, never guess
-        sys.exit(f"field_of_view {p['field_of_view']} is not mirrored by this reference")
+    a = field_of_view(a, p.get("field_of_view", "as-is"))
     a = colour_constancy(a, p.get("colour_constancy", "none"))
     x = (a / 255.0 - np.array(p["mean"])) / np.array(p["std"])
     return torch.from_numpy(x.transpose(2, 0, 1)[None].astype(np.float32))
+
+
+def _dilate(mask, kernel):
+    """Binary dilation by a centred odd kernel; outside the image counts as unset (OpenCV's
+    default border for dilate)."""
+    kh, kw = kernel.shape
+    ph, pw = kh // 2, kw // 2
+    pad = np.pad(mask, ((ph, ph), (pw, pw)))
+    out = np.zeros_like(mask)
+    for dy in range(kh):
+        for dx in range(kw):
+            if kernel[dy, dx]:
+                out |= pad[dy:dy + mask.shape[0], dx:dx + mask.shape[1]]
+    return out
+
+
+CROSS = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], dtype=bool)
+# OpenCV's getStructuringElement(MORPH_ELLIPSE, 7x7).
+ELLIPSE7 = np.array([[0, 0, 0, 1, 0, 0, 0]] + [[0, 1, 1, 1, 1, 1, 0]] + [[1] * 7] * 3 +
+                    [[0, 1, 1, 1, 1, 1, 0]] + [[0, 0, 0, 1, 0, 0, 0]], dtype=bool)
+
+
+def field_of_view(a, method):
+    """SkinScan's fill_field_of_view (model/field_of_view.cc) on the model-sized 8-bit image:
+    the dark pixels (brightest channel < 40) 4-connected to a corner, grown by
+    max(1, longer side // 48) pixels through pixels < 96, painted with the mean colour of the
+    7x7-ellipse band outside them; nothing when that would cover more than 60%."""
+    if method == "as-is":
+        return a
+    if method != "fill":
+        sys.exit(f"unknown field_of_view {method}")
+    brightest = a.max(axis=2)
+    dark = brightest < 40
+    region = np.zeros_like(dark)
+    for y, x in ((0, 0), (0, -1), (-1, 0), (-1, -1)):
+        region[y, x] = dark[y, x]
+    while True:  # flood fill: the dark components that touch a corner
+        grown = _dilate(region, CROSS) & dark
+        if (grown == region).all():
+            break
+        region = grown
+    share = int(region.sum())
+    if share == 0 or share > 0.6 * region.size:
+        return a
+    dim = brightest < 96
+    for _ in range(max(1, max(a.shape[0], a.shape[1]) // 48)):
+        region = (_dilate(region, CROSS) & dim) | region
+    band = _dilate(region, ELLIPSE7) & ~region
+    if not band.any():
+        return a
+    out = a.copy()
+    out[region] = np.rint(a[band].mean(axis=0))
+    return out
 
 
 def colour_constancy(a, method):

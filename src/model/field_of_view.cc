@@ -16,7 +16,14 @@ FieldOfView field_of_view_from_name(const std::string& name) {
   return enum_from_name_or_throw(name, kFieldsOfView, field_of_view_name, "field of view");
 }
 
-cv::Mat fill_field_of_view(const cv::Mat& rgb) {
+namespace {
+
+// The border (grown) and the skin band outside it; both empty when there is nothing to fill.
+struct Border {
+  cv::Mat region, band;
+};
+
+Border find_border(const cv::Mat& rgb) {
   if (rgb.empty() || rgb.type() != CV_8UC3) {
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument,
                           "fill_field_of_view needs a non-empty 8-bit RGB image");
@@ -44,7 +51,7 @@ cv::Mat fill_field_of_view(const cv::Mat& rgb) {
     for (int x = 0; x < rgb.cols; ++x) r[x] = border[static_cast<std::size_t>(l[x])] ? 255 : 0;
   }
   const int share = cv::countNonZero(region);
-  if (share == 0 || share > kFieldOfViewMaxShare * static_cast<double>(rgb.total())) return rgb;
+  if (share == 0 || share > kFieldOfViewMaxShare * static_cast<double>(rgb.total())) return {};
   // Grow into the transition ring one pixel at a time, only through dim pixels.
   const cv::Mat dim = brightest < kFieldOfViewEdge;
   const cv::Mat cross = cv::getStructuringElement(cv::MORPH_CROSS, cv::Size(3, 3));
@@ -57,10 +64,18 @@ cv::Mat fill_field_of_view(const cv::Mat& rgb) {
   cv::Mat band;
   cv::dilate(region, band, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(7, 7)));
   band &= ~region;
-  if (cv::countNonZero(band) == 0) return rgb;
-  const cv::Scalar skin = cv::mean(rgb, band);
+  if (cv::countNonZero(band) == 0) return {};
+  return {region, band};
+}
+
+}  // namespace
+
+cv::Mat fill_field_of_view(const cv::Mat& rgb, cv::Mat* border) {
+  const Border b = find_border(rgb);
+  if (border != nullptr) *border = b.region;
+  if (b.region.empty()) return rgb;
   cv::Mat out = rgb.clone();
-  out.setTo(skin, region);
+  out.setTo(cv::mean(rgb, b.band), b.region);
   return out;
 }
 

@@ -21,6 +21,8 @@ namespace skinscan {
 inline constexpr int kFieldOfViewDark = 40;
 inline constexpr int kFieldOfViewEdge = 96;
 inline constexpr double kFieldOfViewMaxShare = 0.6;
-cv::Mat fill_field_of_view(const cv::Mat& rgb);
+// If `border` is given it receives what was painted: a CV_8U mask of `rgb`'s size, 255 on the
+// border (grown ring included) and 0 on the lit field, or an empty Mat when nothing was.
+cv::Mat fill_field_of_view(const cv::Mat& rgb, cv::Mat* border = nullptr);
 
 }  // namespace skinscan

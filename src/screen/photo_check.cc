@@ -59,23 +59,41 @@ PhotoStats photo_stats(const cv::Mat& rgb, FieldOfView field_of_view) {
     throw skinscan::Error(skinscan::ErrorCode::kInvalidArgument, "photo_stats: RGB image");
   cv::Mat small, lab;
   cv::resize(rgb, small, cv::Size(kWidth, kHeight), 0, 0, cv::INTER_AREA);
-  if (field_of_view == FieldOfView::kFill) small = fill_field_of_view(small);
+  // With the fill, every statistic looks at the lit field only (`lit`); the painted border
+  // is one flat colour that would otherwise read as flat, edge-free, skin-hued pixels. The
+  // texture statistics also skip a 2-pixel margin inside the lit field, where the
+  // dermoscope's dim transition ring leaves edges of its own. A photo with no border is
+  // measured whole, exactly as with kAsIs.
+  cv::Mat lit(kHeight, kWidth, CV_8U, cv::Scalar(255)), lit_inner = lit;
+  if (field_of_view == FieldOfView::kFill) {
+    cv::Mat border;
+    small = fill_field_of_view(small, &border);
+    if (!border.empty()) {
+      lit = ~border;
+      cv::erode(lit, lit_inner, cv::getStructuringElement(cv::MORPH_CROSS, cv::Size(3, 3)),
+                {-1, -1}, 2);
+    }
+  }
   cv::cvtColor(small, lab, cv::COLOR_RGB2Lab);  // 8-bit: L 0..255, a and b offset by 128
   std::vector<cv::Mat> ch;
   cv::split(lab, ch);
   PhotoStats s{};
   cv::Scalar mean, sd;
-  cv::meanStdDev(lab, mean, sd);
+  cv::meanStdDev(lab, mean, sd, lit);
   for (int c = 0; c < 3; ++c) {
     s[static_cast<std::size_t>(c)] = mean[c];
     s[static_cast<std::size_t>(3 + c)] = sd[c];
   }
-  const double n = kWidth * kHeight;
+  // The fill covers at most kFieldOfViewMaxShare of the image, so both counts are > 0.
+  const double n = cv::countNonZero(lit);
+  const double n_inner = std::max(1, cv::countNonZero(lit_inner));
   static const ChromaTable kChroma = chroma_table();
   int white = 0, grey = 0, non_skin = 0;
   for (int y = 0; y < kHeight; ++y) {
     const cv::Vec3b* row = lab.ptr<cv::Vec3b>(y);
+    const std::uint8_t* in = lit.ptr<std::uint8_t>(y);
     for (int x = 0; x < kWidth; ++x) {
+      if (in[x] == 0) continue;
       const std::uint8_t kind = kChroma[static_cast<std::size_t>(row[x][1]) * 256 + row[x][2]];
       white += row[x][0] > 235;
       grey += (kind & kGrey) != 0;
@@ -84,17 +102,23 @@ PhotoStats photo_stats(const cv::Mat& rgb, FieldOfView field_of_view) {
   }
   s[6] = std::sqrt(white / n);
   s[7] = std::sqrt(grey / n);
-  // A lesion photo is centred on something darker than the skin around it.
-  const cv::Rect centre(kWidth / 4, kHeight / 4, kWidth / 2, kHeight / 2);
+  // A lesion photo is centred on something darker than the skin around it. The border ring
+  // is the lit part of the outer eighth (all of it when the field of view leaves none lit).
+  cv::Mat centre_mask = cv::Mat::zeros(kHeight, kWidth, CV_8U);
+  centre_mask(cv::Rect(kWidth / 4, kHeight / 4, kWidth / 2, kHeight / 2)).setTo(255);
   cv::Mat border_mask(kHeight, kWidth, CV_8U, cv::Scalar(255));
   border_mask(cv::Rect(kWidth / 8, kHeight / 8, kWidth * 3 / 4, kHeight * 3 / 4)).setTo(0);
-  s[8] = cv::mean(ch[0], border_mask)[0] - cv::mean(ch[0](centre))[0];
+  const auto lit_part = [&lit](const cv::Mat& mask) {
+    cv::Mat m = mask & lit;
+    return cv::countNonZero(m) > 0 ? m : mask;
+  };
+  s[8] = cv::mean(ch[0], lit_part(border_mask))[0] - cv::mean(ch[0], lit_part(centre_mask))[0];
   cv::Mat edges, lap;
   cv::Canny(ch[0], edges, 60, 180);
-  s[9] = std::sqrt(cv::countNonZero(edges) / n);
+  s[9] = std::sqrt(cv::countNonZero(edges & lit_inner) / n_inner);
   cv::Laplacian(ch[0], lap, CV_16S, 3);
-  cv::Mat flat = cv::abs(lap) < 2;
-  s[10] = std::sqrt(cv::countNonZero(flat) / n);
+  const cv::Mat flat = cv::abs(lap) < 2;
+  s[10] = std::sqrt(cv::countNonZero(flat & lit_inner) / n_inner);
   s[11] = std::sqrt(non_skin / n);
   return s;
 }

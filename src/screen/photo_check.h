@@ -11,9 +11,11 @@
 // at the `percentile` of the VALIDATION images' scores.
 //
 // Field of view: a check fitted for a model whose preprocessing fills a dermoscope's dark
-// border (model/field_of_view.h) fills it too, after its 128x96 resize, so the border
-// counts for neither; the check records which it was fitted with ("field_of_view"), and
-// the engine refuses a model whose check and input disagree.
+// border (model/field_of_view.h) finds that border too, after its 128x96 resize, and takes
+// every statistic over the lit field only, so a black-cornered photo scores like the same
+// photo without its corners (a photo without a border is measured whole, as with kAsIs);
+// the check records which it was fitted with ("field_of_view"), and the engine refuses a
+// model whose check and input disagree.
 //
 // Stored in model.json under "photo_check" (means, scales, precision, threshold, field of
 // view): no extra file.
@@ -33,8 +35,8 @@ namespace skinscan {
 inline constexpr std::size_t kPhotoStats = 12;
 using PhotoStats = std::array<double, kPhotoStats>;
 
-// The statistics of an RGB image (any size, CV_8UC3), its field of view filled first with
-// FieldOfView::kFill.
+// The statistics of an RGB image (any size, CV_8UC3); with FieldOfView::kFill, of its lit
+// field only.
 PhotoStats photo_stats(const cv::Mat& rgb, FieldOfView field_of_view = FieldOfView::kAsIs);
 
 class PhotoCheck {
