@@ -104,6 +104,7 @@ void add_train_command(CLI::App& app) {
   struct Opts {
     std::string data, split, out, size;
     bool strong = false;
+    bool colour = false;
     TrainOptions t;
   };
   auto o = std::make_shared<Opts>();
@@ -162,6 +163,10 @@ void add_train_command(CLI::App& app) {
   cmd->add_flag(
       "--strong-augment", o->strong,
       "Acquisition-shift augmentation (colour cast, gamma, blur, vignettes, wider scale)");
+  cmd->add_flag("--colour-augment", o->colour,
+                "The colour half of --strong-augment alone (brightness, contrast, saturation, "
+                "colour cast, gamma)")
+      ->excludes("--strong-augment");
   cmd->add_option("--ema", o->t.ema_decay, "EMA decay of the weights (0 = off, e.g. 0.999)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 0.99999));
@@ -218,6 +223,7 @@ void add_train_command(CLI::App& app) {
   cmd->callback([o] {
     if (!o->t.backbone.empty()) o->t.arch = "backbone";
     if (o->strong) o->t.augment_options = AugmentOptions::strong();
+    if (o->colour) o->t.augment_options = AugmentOptions::colour();
     if (!o->size.empty()) {
       if (std::sscanf(o->size.c_str(), "%dx%d", &o->t.input_width, &o->t.input_height) != 2 ||
           o->t.input_width < 16 || o->t.input_height < 16) {

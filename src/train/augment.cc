@@ -22,6 +22,17 @@ AugmentOptions AugmentOptions::strong() {
   return o;
 }
 
+AugmentOptions AugmentOptions::colour() {
+  const AugmentOptions strong = AugmentOptions::strong();
+  AugmentOptions o;
+  o.brightness = strong.brightness;
+  o.contrast = strong.contrast;
+  o.saturation = strong.saturation;
+  o.colour_cast = strong.colour_cast;
+  o.gamma = strong.gamma;
+  return o;
+}
+
 namespace {
 
 // Darkens the image outside a random circle around the centre, as a dermoscope's field

@@ -32,6 +32,9 @@ struct AugmentOptions {
 
   // The acquisition-shift preset: wider scale range, colour cast, gamma, blur, vignettes.
   static AugmentOptions strong();
+  // strong()'s photometric half alone (its brightness, contrast, saturation, colour cast and
+  // gamma) on the default geometry, without blur or vignettes: illuminant and camera shift.
+  static AugmentOptions colour();
 };
 
 cv::Mat augment(const cv::Mat& rgb, const AugmentOptions& o, std::mt19937& rng,

@@ -131,6 +131,41 @@ TEST(Augment, StrongPresetChangesColoursButKeepsSizeAndType) {
   }
 }
 
+TEST(Augment, ColourPresetIsStrongPhotometricsOnTheDefaultGeometry) {
+  const AugmentOptions base, strong = AugmentOptions::strong(), colour = AugmentOptions::colour();
+  EXPECT_EQ(colour.scale_min, base.scale_min);
+  EXPECT_EQ(colour.scale_max, base.scale_max);
+  EXPECT_EQ(colour.max_shift, base.max_shift);
+  EXPECT_EQ(colour.blur_probability, 0.0);
+  EXPECT_EQ(colour.vignette_probability, 0.0);
+  EXPECT_EQ(colour.colour_cast, strong.colour_cast);
+  EXPECT_EQ(colour.gamma, strong.gamma);
+  EXPECT_EQ(colour.saturation, strong.saturation);
+  EXPECT_GT(colour.colour_cast, 0.0);
+  // On a real photo with lit corners it moves the channels apart (a cast) but never darkens
+  // the corners as a vignette would.
+  const Dataset ds = open_dataset(testing::ham10000_dir().string());
+  const cv::Rect corner(0, 0, 8, 8);
+  cv::Mat img;
+  for (std::size_t i = 0; img.empty() || cv::mean(img(corner))[1] < 100; ++i)
+    img = resize_for_model(load_image(ds, i), InputSpec{});
+  std::mt19937 rng(3);
+  double ratio_spread = 0;
+  for (int k = 0; k < 20; ++k) {
+    AugmentOptions still = colour;  // photometric draws only, so pixels stay in place
+    still.flips = false;
+    still.max_rotation_deg = 0;
+    still.scale_min = still.scale_max = 1;
+    still.max_shift = 0;
+    const cv::Mat out = augment(img, still, rng);
+    const cv::Scalar in_mean = cv::mean(img), out_mean = cv::mean(out);
+    const double r = (out_mean[0] / in_mean[0]) / (out_mean[2] / in_mean[2]);
+    ratio_spread = std::max(ratio_spread, std::abs(r - 1));
+    EXPECT_GT(cv::mean(out(corner))[1], 0.5 * cv::mean(img(corner))[1]) << k;
+  }
+  EXPECT_GT(ratio_spread, 0.05);  // red against blue moved by a cast in some draw
+}
+
 TEST(Masks, LoadAtModelSizeAndCoverTheLesion) {
   const Dataset ds = open_dataset(testing::ham10000_dir().string());
   const InputSpec spec;
