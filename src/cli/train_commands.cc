@@ -17,6 +17,7 @@
 #include "data/classes.h"
 #include "data/csv.h"
 #include "data/dataset.h"
+#include "data/enum_names.h"
 #include "data/error.h"
 #include "data/parallel.h"
 #include "train/ensemble.h"
@@ -51,15 +52,6 @@ CLI::Validator one_of(const std::map<std::string, E>& names) {
         return "";
       },
       "{" + list + "}");
-}
-
-// A typed option's choices: every value in `all`, by the name model.json records for it
-// (`name`), so the CLI and model.json share one definition of each name.
-template <typename E, std::size_t N>
-std::map<std::string, E> choices(const std::array<E, N>& all, const char* (*name)(E)) {
-  std::map<std::string, E> names;
-  for (E value : all) names.emplace(name(value), value);
-  return names;
 }
 
 }  // namespace
@@ -125,21 +117,21 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--lr", o->t.lr, "Peak learning rate")->capture_default_str();
   cmd->add_option("--weight-decay", o->t.weight_decay)->capture_default_str();
   cmd->add_option("--optimizer", o->t.optimizer, "adamw or sgd")
-      ->transform(one_of(choices(kOptimizers, optimizer_name)))
+      ->transform(one_of(enum_name_map(kOptimizers, optimizer_name)))
       ->default_str("adamw");
   cmd->add_option("--schedule", o->t.schedule, "onecycle or cosine")
-      ->transform(one_of(choices(kSchedules, schedule_name)))
+      ->transform(one_of(enum_name_map(kSchedules, schedule_name)))
       ->default_str("onecycle");
   cmd->add_option("--precision", o->t.precision,
                   "Training arithmetic: fp32, or bf16 (CPU autocast, channels-last)")
-      ->transform(one_of(choices(kPrecisions, precision_name)))
+      ->transform(one_of(enum_name_map(kPrecisions, precision_name)))
       ->default_str("fp32");
   cmd->add_flag("--channels-last", o->t.channels_last,
                 "Train float32 in the channels-last layout too (bf16 always does)");
   cmd->add_option("--epoch-rule", o->t.epoch_rule,
                   "Weights kept: best-balanced (highest validation balanced accuracy), last, "
                   "or average-last (mean of the last --average-epochs epochs' weights)")
-      ->transform(one_of(choices(kEpochRules, epoch_rule_name)))
+      ->transform(one_of(enum_name_map(kEpochRules, epoch_rule_name)))
       ->default_str("best-balanced");
   cmd->add_option("--average-epochs", o->t.average_epochs,
                   "average-last: how many final epochs' weights are averaged")
@@ -148,17 +140,17 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--label-smoothing", o->t.label_smoothing)->capture_default_str();
   cmd->add_option("--balance", o->t.balance,
                   "none, oversample, sqrt-oversample, weighted, logit-adjust")
-      ->transform(one_of(choices(kBalances, balance_name)))
+      ->transform(one_of(enum_name_map(kBalances, balance_name)))
       ->default_str("logit-adjust");
   cmd->add_option("--colour-constancy", o->t.colour,
                   "Colour constancy in the preprocessing: none, shades-of-gray or "
                   "shades-of-gray-exposure (also to a fixed brightness)")
-      ->transform(one_of(choices(kColourConstancies, colour_constancy_name)))
+      ->transform(one_of(enum_name_map(kColourConstancies, colour_constancy_name)))
       ->default_str("none");
   cmd->add_option("--field-of-view", o->t.field_of_view,
                   "A dermoscope's dark field-of-view border in the preprocessing: as-is, or "
                   "fill (painted with the skin colour next to it)")
-      ->transform(one_of(choices(kFieldsOfView, field_of_view_name)))
+      ->transform(one_of(enum_name_map(kFieldsOfView, field_of_view_name)))
       ->default_str("as-is");
   cmd->add_flag(
       "--strong-augment", o->strong,
@@ -175,7 +167,7 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--mix", o->t.mix, "Batch mixing: none, mixup or cutmix")
-      ->transform(one_of(choices(kMixes, mix_name)))
+      ->transform(one_of(enum_name_map(kMixes, mix_name)))
       ->default_str("none");
   cmd->add_option("--mix-alpha", o->t.mix_alpha, "Mixing share ~ Beta(alpha, alpha)")
       ->capture_default_str()

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,15 @@ std::optional<E> enum_from_name(std::string_view name, const std::array<E, N>& a
     if (name == name_of(e)) return e;
   }
   return std::nullopt;
+}
+
+// Every value of `all` by its name, e.g. for a CLI option's choices, so the CLI and
+// model.json share one definition of each name.
+template <typename E, std::size_t N>
+std::map<std::string, E> enum_name_map(const std::array<E, N>& all, const char* (*name_of)(E)) {
+  std::map<std::string, E> names;
+  for (E e : all) names.emplace(name_of(e), e);
+  return names;
 }
 
 // "a", "a or b", "a, b or c": every name of `all`, in order, for an error message or a help text.

@@ -18,6 +18,12 @@ TEST(EnumNames, EveryNameRoundTripsAndNothingElseMatches) {
   EXPECT_FALSE(enum_from_name("light ", kShades, shade_name).has_value());
 }
 
+TEST(EnumNames, NameMapHoldsEveryValueByItsName) {
+  const std::map<std::string, Shade> m = enum_name_map(kShades, shade_name);
+  ASSERT_EQ(m.size(), kShades.size());
+  for (Shade s : kShades) EXPECT_EQ(m.at(shade_name(s)), s);
+}
+
 TEST(EnumNames, ChoicesListEveryNameInOrder) {
   EXPECT_EQ(enum_choices(kShades, shade_name), "light, mid or dark");
   constexpr std::array<Shade, 2> two = {Shade::kDark, Shade::kLight};
