@@ -69,8 +69,7 @@ int run(const std::string& run_dir, const std::string& data, const std::string& 
                                             balanced_prior_adjustment(o.balance));
   std::filesystem::create_directories(out_dir);
   save_model(out_dir, info, tr.net);
-  nlohmann::ordered_json written;
-  std::ifstream(out_dir + "/model.json") >> written;
+  nlohmann::ordered_json written = model_info_json(info);
   written["metrics"] = fin.metrics;
   written["bn_restat"] = {{"from", run_dir},
                           {"augment", "default"},
