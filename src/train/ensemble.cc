@@ -16,12 +16,17 @@ namespace {
 bool same_input(const InputSpec& a, const InputSpec& b) { return a == b; }
 
 nlohmann::ordered_json headline(const nlohmann::ordered_json& metrics, const char* part) {
-  if (!metrics.contains(part)) return nullptr;
+  if (!metrics.contains(part) || !metrics[part].is_object()) return nullptr;
   const auto& m = metrics[part];
-  return {{"accuracy", m["accuracy"]},
-          {"balanced_accuracy", m["balanced_accuracy"]},
-          {"melanoma_recall", m["per_class"]["mel"]["recall"]},
-          {"auc_macro", m["auc_ovr"]["macro"]}};
+  // A member's model.json is input: a score it lacks is recorded as null, never an error.
+  const auto score = [&m](const char* pointer) {
+    const nlohmann::ordered_json::json_pointer p(pointer);
+    return m.contains(p) ? m[p] : nlohmann::ordered_json();
+  };
+  return {{"accuracy", score("/accuracy")},
+          {"balanced_accuracy", score("/balanced_accuracy")},
+          {"melanoma_recall", score("/per_class/mel/recall")},
+          {"auc_macro", score("/auc_ovr/macro")}};
 }
 
 }  // namespace

@@ -163,6 +163,36 @@ TEST_F(EnsembleTest, RefusesMembersItCannotCombineAndWritesNothing) {
   EXPECT_THROW(train_model(*ds_, *split_, t, out.string()), skinscan::Error);
 }
 
+// A member's recorded scores are provenance, not inputs to the combination: a member whose
+// model.json lacks some of them (or has none) is combined, and what it lacks is recorded as
+// null, never an internal JSON error.
+TEST_F(EnsembleTest, MembersWithPartialOrNoScoresAreCombinedAndRecordedAsNull) {
+  const fs::path partial = dir_->path() / "partial-scores";
+  fs::copy(member("resnet-m"), partial);
+  nlohmann::json j = nlohmann::json::parse(std::ifstream(partial / "model.json"));
+  const double accuracy = j["metrics"]["validation"]["accuracy"].get<double>();
+  j["metrics"]["validation"].erase("per_class");
+  j["metrics"]["test"] = "not an object";
+  std::ofstream(partial / "model.json") << j.dump();
+  EnsembleOptions o = options();
+  o.members[1] = partial.string();
+  const fs::path out = dir_->path() / "ens-partial";
+  ASSERT_NO_THROW(build_ensemble(*ds_, *split_, o, out.string()));
+  const nlohmann::json e = nlohmann::json::parse(std::ifstream(out / "model.json"));
+  const auto& recorded = e["training"]["members"][1];
+  EXPECT_DOUBLE_EQ(recorded["validation"]["accuracy"].get<double>(), accuracy);
+  EXPECT_TRUE(recorded["validation"]["melanoma_recall"].is_null());
+  EXPECT_TRUE(recorded["test"].is_null());
+  EXPECT_TRUE(e["training"]["members"][0]["validation"]["melanoma_recall"].is_number());
+
+  j.erase("metrics");
+  std::ofstream(partial / "model.json") << j.dump();
+  const fs::path out2 = dir_->path() / "ens-no-scores";
+  ASSERT_NO_THROW(build_ensemble(*ds_, *split_, o, out2.string()));
+  const nlohmann::json e2 = nlohmann::json::parse(std::ifstream(out2 / "model.json"));
+  EXPECT_TRUE(e2["training"]["members"][1]["validation"].is_null());
+}
+
 TEST_F(EnsembleTest, BadEnsembleModelJsonIsRejected) {
   const fs::path out = dir_->path() / "ens-bad";
   build_ensemble(*ds_, *split_, options(), out.string());
