@@ -1,14 +1,15 @@
 // Writes member K of an ensemble model directory back out as a model directory of its own
 // (issue 13's ablations; never on the product path, never run by CTest), so that a new
 // ensemble can pair an already trained member with a new one without retraining it. The
-// member's tensors are the ensemble weights.pt's "m<K>.*" entries; its model.json gets the
-// member's architecture, version and calibration from the ensemble's "ensemble" list, its
-// training options and scores from "training"/"members"[K], the ensemble's input spec,
-// decision thresholds and "data" section; its history.json comes from members/<K>-<arch>/.
+// member's network is the loaded ensemble's submodule "m<K>" (its weights.pt "m<K>.*"); its
+// model.json gets the member's architecture, version and calibration from the ensemble's
+// "ensemble" list, its training options and scores from "training"/"members"[K], the
+// ensemble's input spec, decision thresholds and "data" section; its history.json comes from
+// members/<K>-<arch>/.
 //   build/ensemble_member ENSEMBLE_DIR K OUT
 //   e.g. build/ensemble_member models/default 1 /work/ref/resnet-m
 // Refuses (exit 2, nothing written) an index out of range, a model that is not an ensemble
-// or an OUT that exists; a tensor the member lacks is a ModelError.
+// or an OUT that exists.
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -25,17 +26,6 @@ namespace {
 
 using namespace skinscan;
 namespace fs = std::filesystem;
-
-// Copies every tensor of `member` from `ensemble`'s entry of the same name under `prefix`.
-void copy_tensors(const torch::OrderedDict<std::string, torch::Tensor>& from,
-                  torch::OrderedDict<std::string, torch::Tensor> to, const std::string& prefix) {
-  torch::NoGradGuard no_grad;
-  for (auto& item : to) {
-    const torch::Tensor* src = from.find(prefix + item.key());
-    if (src == nullptr) throw ModelError("the ensemble has no tensor " + prefix + item.key());
-    item.value().copy_(*src);
-  }
-}
 
 int run(const std::string& ensemble_dir, int k, const std::string& out_dir) {
   const ModelInfo ens = load_model_info(ensemble_dir);
@@ -58,10 +48,10 @@ int run(const std::string& ensemble_dir, int k, const std::string& out_dir) {
   info.calibration = m.calibration;
   info.threshold = ens.threshold;
   info.refer_threshold = ens.refer_threshold;
-  const Net member = make_net(info.arch, info.input);
-  const std::string prefix = "m" + std::to_string(k) + ".";
-  copy_tensors(whole->named_parameters(), member->named_parameters(), prefix);
-  copy_tensors(whole->named_buffers(), member->named_buffers(), prefix);
+  // The loaded ensemble registers member K as its submodule "m<K>" (model/nets.cc).
+  const Net member =
+      std::dynamic_pointer_cast<NetImpl>(whole->named_children()["m" + std::to_string(k)]);
+  if (!member) throw ModelError("the ensemble has no member network m" + std::to_string(k));
 
   const nlohmann::ordered_json& recorded =
       ens.extra.at("training").at("members").at(static_cast<std::size_t>(k));
